@@ -1,0 +1,340 @@
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.forms import BaseInlineFormSet, Textarea
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .models import (
+    FAQ,
+    Category,
+    KeyConsideration,
+    Reference,
+    SiteSettings,
+    Term,
+    TermReference,
+    normalize_text,
+)
+from .services import term_archive, term_publish
+
+MIN_KEY_CONSIDERATIONS = 3
+
+
+class OrderedInlineFormSet(BaseInlineFormSet):
+    """Saves rows numbered 1..n in the order the editor asked for.
+
+    Rows are sorted by the number typed in "order" (empty goes last), then by their
+    place on the page. Changed rows are written as new rows, so swapping the text of
+    two rows never trips a uniqueness rule halfway through the save.
+    """
+
+    def kept_forms(self):
+        return [
+            form for form in self.forms if form.cleaned_data and not self._should_delete_form(form)
+        ]
+
+    def save(self, commit=True):
+        kept = self.kept_forms()
+        in_order = sorted(
+            enumerate(kept),
+            key=lambda row: (
+                row[1].cleaned_data.get("position") is None,
+                row[1].cleaned_data.get("position") or 0,
+                row[0],
+            ),
+        )
+        moved = []
+        for number, (_index, form) in enumerate(in_order, start=1):
+            if form.instance.position != number:
+                form.instance.position = number
+                if form.instance.pk and not form.has_changed():
+                    moved.append(form.instance)
+        if not commit:
+            return super().save(commit=False)
+
+        rewritten = [form for form in self.initial_forms if form in kept and form.has_changed()]
+        self.model.objects.filter(pk__in=[form.instance.pk for form in rewritten]).delete()
+        for form in rewritten:
+            form.instance.pk = None
+            form.instance._state.adding = True
+        saved = super().save(commit=True)
+        for form in rewritten:
+            form.instance.save()
+            saved.append(form.instance)
+        for instance in moved:
+            instance.save(update_fields=["position"])
+        return saved
+
+
+class KeyConsiderationFormSet(OrderedInlineFormSet):
+    def clean(self):
+        super().clean()
+        first_seen: dict[str, str] = {}
+        for form in self.kept_forms():
+            text = form.cleaned_data.get("text")
+            if not text:
+                continue
+            folded = normalize_text(text)
+            if folded in first_seen:
+                form.add_error(
+                    "text",
+                    ValidationError(
+                        _("This repeats “%(first)s”. List each key consideration once."),
+                        code="duplicate_consideration",
+                        params={"first": first_seen[folded]},
+                    ),
+                )
+            else:
+                first_seen[folded] = text
+
+
+class OrderedInline(admin.TabularInline):
+    formset = OrderedInlineFormSet
+    extra = 1
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        position = formset.form.base_fields["position"]
+        position.required = False
+        position.initial = None
+        position.widget.attrs["style"] = "width: 4em"
+        return formset
+
+
+class KeyConsiderationInline(OrderedInline):
+    model = KeyConsideration
+    formset = KeyConsiderationFormSet
+    fields = ["text", "position"]
+    extra = 3
+
+
+class TermFAQInline(OrderedInline):
+    model = FAQ
+    fk_name = "term"
+    fields = ["question", "answer", "position"]
+    verbose_name = _("common question")
+    verbose_name_plural = _("common questions (this term only)")
+    formfield_overrides = {
+        FAQ._meta.get_field("answer").__class__: {"widget": Textarea(attrs={"rows": 3})}
+    }
+
+
+class CategoryFAQInline(TermFAQInline):
+    fk_name = "category"
+    verbose_name_plural = _("shared common questions (shown on every term in the category)")
+
+
+class TermReferenceInline(OrderedInline):
+    model = TermReference
+    fields = ["reference", "position"]
+    autocomplete_fields = ["reference"]
+    verbose_name = _("reference")
+    verbose_name_plural = _("references")
+
+
+def _count_of(model, fk_name: str):
+    """A subquery counting the ``model`` rows whose ``fk_name`` points at the outer row."""
+    rows = (
+        model.objects.filter(**{fk_name: OuterRef("pk")})
+        .order_by()
+        .values(fk_name)
+        .annotate(total=Count("*"))
+        .values("total")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+class MissingContentFilter(admin.SimpleListFilter):
+    title = _("missing content")
+    parameter_name = "missing"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("anything", _("Anything missing")),
+            ("why", _("No “why it matters”")),
+            ("considerations", _("Fewer than %d key considerations") % MIN_KEY_CONSIDERATIONS),
+            ("faq", _("No FAQ")),
+            ("reference", _("No reference")),
+        ]
+
+    def queryset(self, request, queryset):
+        conditions = {
+            "why": Q(why_it_matters=""),
+            "considerations": Q(consideration_count__lt=MIN_KEY_CONSIDERATIONS),
+            "faq": Q(faq_count=0),
+            "reference": Q(reference_count=0),
+        }
+        if self.value() == "anything":
+            anything = Q()
+            for condition in conditions.values():
+                anything |= condition
+            return queryset.filter(anything)
+        if self.value() in conditions:
+            return queryset.filter(conditions[self.value()])
+        return queryset
+
+
+@admin.register(Term)
+class TermAdmin(admin.ModelAdmin):
+    list_display = ["title", "category", "status", "in_development", "updated_at", "missing"]
+    list_display_links = ["title"]
+    list_filter = ["status", "category", "in_development", MissingContentFilter]
+    list_select_related = ["category"]
+    search_fields = ["title", "aliases", "summary"]
+    search_help_text = _("Search titles, aliases and summaries.")
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["category", "related"]
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [KeyConsiderationInline, TermFAQInline, TermReferenceInline]
+    actions = ["publish_selected", "archive_selected"]
+    save_on_top = True
+    list_per_page = 50
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "aliases", "category", "status", "in_development"]}),
+        (_("Content"), {"fields": ["summary", "definition", "why_it_matters"]}),
+        (_("Related terms"), {"fields": ["related"]}),
+        (
+            _("Call to action"),
+            {
+                "classes": ["collapse"],
+                "description": _("Leave both empty to use the site-wide default."),
+                "fields": ["cta_heading", "cta_body"],
+            },
+        ),
+        (
+            _("Dates"),
+            {"classes": ["collapse"], "fields": ["published_at", "created_at", "updated_at"]},
+        ),
+    ]
+    formfield_overrides = {
+        Term._meta.get_field("aliases").__class__: {"widget": Textarea(attrs={"rows": 2})}
+    }
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                consideration_count=_count_of(KeyConsideration, "term"),
+                faq_count=_count_of(FAQ, "term"),
+                reference_count=_count_of(TermReference, "term"),
+            )
+        )
+
+    @admin.display(description=_("missing"))
+    def missing(self, term):
+        gaps = []
+        if not term.why_it_matters.strip():
+            gaps.append(_("why it matters"))
+        if term.consideration_count < MIN_KEY_CONSIDERATIONS:
+            gaps.append(
+                _("key considerations (%(count)d of %(needed)d)")
+                % {"count": term.consideration_count, "needed": MIN_KEY_CONSIDERATIONS}
+            )
+        if not term.faq_count:
+            gaps.append(_("FAQ"))
+        if not term.reference_count:
+            gaps.append(_("reference"))
+        return ", ".join(str(gap) for gap in gaps) or "—"
+
+    def view_on_site(self, term):
+        return term.get_absolute_url() if term.is_published else None
+
+    @admin.action(description=_("Publish selected terms"), permissions=["change"])
+    def publish_selected(self, request, queryset):
+        published = 0
+        for term in queryset.exclude(status=Term.Status.PUBLISHED):
+            try:
+                term_publish(term=term)
+            except ValidationError as error:
+                reasons = " ".join(error.messages)
+                self.message_user(
+                    request,
+                    _("“%(term)s” was not published: %(reasons)s")
+                    % {"term": term.title, "reasons": reasons},
+                    messages.ERROR,
+                )
+            else:
+                published += 1
+        self.message_user(
+            request,
+            ngettext("Published %d term.", "Published %d terms.", published) % published,
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Archive selected terms"), permissions=["change"])
+    def archive_selected(self, request, queryset):
+        archived = 0
+        for term in queryset.exclude(status=Term.Status.ARCHIVED):
+            term_archive(term=term)
+            archived += 1
+        self.message_user(
+            request,
+            ngettext("Archived %d term.", "Archived %d terms.", archived) % archived,
+            messages.SUCCESS,
+        )
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "order", "term_count", "shared_faq_count"]
+    list_editable = ["order"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [CategoryFAQInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                term_total=_count_of(Term, "category"),
+                shared_faq_total=_count_of(FAQ, "category"),
+            )
+        )
+
+    @admin.display(description=_("terms"), ordering="term_total")
+    def term_count(self, category):
+        return category.term_total
+
+    @admin.display(description=_("shared FAQs"), ordering="shared_faq_total")
+    def shared_faq_count(self, category):
+        return category.shared_faq_total
+
+
+@admin.register(Reference)
+class ReferenceAdmin(admin.ModelAdmin):
+    list_display = ["title", "publisher", "year", "cited_by"]
+    list_filter = ["year"]
+    search_fields = ["title", "publisher", "key", "url"]
+    prepopulated_fields = {"key": ["title"]}
+    fields = ["title", "publisher", "year", "url", "key"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(citation_total=_count_of(TermReference, "reference"))
+        )
+
+    @admin.display(description=_("cited by (terms)"), ordering="citation_total")
+    def cited_by(self, reference):
+        return reference.citation_total
+
+
+@admin.register(SiteSettings)
+class SiteSettingsAdmin(admin.ModelAdmin):
+    fields = ["organisation_name", "default_cta_heading", "default_cta_body"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        settings = SiteSettings.load()
+        return HttpResponseRedirect(reverse("admin:terms_sitesettings_change", args=[settings.pk]))

@@ -1,0 +1,493 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+REFERENCE_YEAR_MIN = 1900
+# The database can only hold a fixed bound; validation holds the tighter "next year".
+REFERENCE_YEAR_DB_MAX = 2100
+
+
+def normalize_text(text: str) -> str:
+    """Fold case and white space, so "Audit  the model" and "audit the model " compare equal."""
+    return " ".join(text.split()).casefold()
+
+
+def validate_reference_year(year: int) -> None:
+    latest = timezone.now().year + 1
+    if not REFERENCE_YEAR_MIN <= year <= latest:
+        raise ValidationError(
+            _("Enter a year between %(first)s and %(last)s."),
+            code="year_out_of_range",
+            params={"first": REFERENCE_YEAR_MIN, "last": latest},
+        )
+
+
+validate_http_url = URLValidator(
+    schemes=["http", "https"],
+    message=_("Enter a full web address starting with http:// or https://."),
+)
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Category(TimeStampedModel):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=120,
+        unique=True,
+        help_text=_("Part of the web address, e.g. interpretability-explainability."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveIntegerField(
+        _("order"), default=0, help_text=_("Lower numbers come first in menus and indexes.")
+    )
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("terms:category_detail", kwargs={"slug": self.slug})
+
+
+class TermQuerySet(models.QuerySet):
+    def published(self):
+        """The one definition of what the public may see."""
+        return self.filter(status=Term.Status.PUBLISHED)
+
+    def in_category(self, category):
+        return self.filter(category=category)
+
+
+class Term(TimeStampedModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        REVIEW = "review", _("In review")
+        PUBLISHED = "published", _("Published")
+        ARCHIVED = "archived", _("Archived")
+
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=200,
+        unique=True,
+        help_text=_("Part of the web address, e.g. mechanistic-interpretability."),
+    )
+    aliases = models.TextField(
+        _("aliases"),
+        blank=True,
+        help_text=_("Other names readers search for, one per line, e.g. “mech interp”."),
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="terms", verbose_name=_("category")
+    )
+    summary = models.CharField(
+        _("summary"),
+        max_length=300,
+        blank=True,
+        help_text=_("One or two plain sentences shown in lists and search results."),
+    )
+    definition = models.TextField(
+        _("definition"), blank=True, help_text=_("Markdown. One or more paragraphs.")
+    )
+    why_it_matters = models.TextField(
+        _("why it matters for business"), blank=True, help_text=_("Markdown. One paragraph.")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    in_development = models.BooleanField(
+        _("content in development"),
+        default=False,
+        help_text=_("Shows readers a note that this entry is still being developed."),
+    )
+    published_at = models.DateTimeField(
+        _("first published"),
+        null=True,
+        blank=True,
+        help_text=_("Filled in automatically when the term is first published."),
+    )
+    related = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, verbose_name=_("related terms")
+    )
+    cta_heading = models.CharField(
+        _("call-to-action heading"),
+        max_length=200,
+        blank=True,
+        help_text=_("Leave empty for the site-wide default, “Need help implementing {term}?”."),
+    )
+    cta_body = models.TextField(
+        _("call-to-action text"),
+        blank=True,
+        help_text=_("Leave empty for the site-wide default pitch."),
+    )
+
+    objects = TermQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("term")
+        verbose_name_plural = _("terms")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("title"),
+                name="term_title_unique_ignoring_case",
+                violation_error_message=_("Another term already has this title."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published") | ~Q(definition=""),
+                name="term_published_has_definition",
+                violation_error_message=_("A published term needs a definition."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="term_published_has_published_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("terms:term_detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def alias_list(self) -> list[str]:
+        return [line.strip() for line in self.aliases.splitlines() if line.strip()]
+
+    def set_aliases(self, aliases: list[str]) -> None:
+        """Store aliases one per line, dropping blanks, repeats and the term's own title."""
+        kept: list[str] = []
+        seen = {normalize_text(self.title)}
+        for alias in aliases:
+            alias = " ".join(alias.split())
+            if alias and normalize_text(alias) not in seen:
+                seen.add(normalize_text(alias))
+                kept.append(alias)
+        self.aliases = "\n".join(kept)
+
+    def clean(self) -> None:
+        self.title = " ".join(self.title.split())
+        self.set_aliases(self.alias_list)
+        errors: dict[str, list] = {}
+
+        others = Term.objects.exclude(pk=self.pk)
+        if self.title and others.filter(title__iexact=self.title).exists():
+            errors.setdefault("title", []).append(
+                ValidationError(_("Another term already has this title."), code="duplicate_title")
+            )
+        title_owner = self._find_term_with_alias(others, self.title) if self.title else None
+        if title_owner:
+            errors.setdefault("title", []).append(
+                ValidationError(
+                    _("“%(title)s” is already an alias of “%(other)s”."),
+                    code="title_is_alias",
+                    params={"title": self.title, "other": title_owner},
+                )
+            )
+        for alias in self.alias_list:
+            other = others.filter(title__iexact=alias).first()
+            other_title = other.title if other else self._find_term_with_alias(others, alias)
+            if other_title:
+                errors.setdefault("aliases", []).append(
+                    ValidationError(
+                        _("“%(alias)s” already names another term: “%(other)s”."),
+                        code="alias_taken",
+                        params={"alias": alias, "other": other_title},
+                    )
+                )
+
+        if self.status == self.Status.PUBLISHED and not self.definition.strip():
+            errors.setdefault("definition", []).append(
+                ValidationError(
+                    _("A published term needs a definition. Write one, or keep it as a draft."),
+                    code="published_without_definition",
+                )
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @staticmethod
+    def _find_term_with_alias(terms: TermQuerySet, name: str) -> str | None:
+        # icontains narrows the rows in SQL; the exact per-line match happens here.
+        wanted = normalize_text(name)
+        for title, aliases in terms.filter(aliases__icontains=name).values_list("title", "aliases"):
+            if any(normalize_text(line) == wanted for line in aliases.splitlines()):
+                return title
+        return None
+
+
+class OrderedItem(models.Model):
+    position = models.PositiveIntegerField(
+        _("order"), default=0, help_text=_("Lower numbers come first.")
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+
+class KeyConsideration(OrderedItem):
+    term = models.ForeignKey(
+        Term, on_delete=models.CASCADE, related_name="key_considerations", verbose_name=_("term")
+    )
+    text = models.CharField(_("consideration"), max_length=500)
+    # Derived from text in save(), so the database itself refuses a repeated bullet.
+    normalized_text = models.CharField(max_length=500, editable=False)
+
+    class Meta(OrderedItem.Meta):
+        verbose_name = _("key consideration")
+        verbose_name_plural = _("key considerations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["term", "normalized_text"],
+                name="key_consideration_unique_per_term",
+                violation_error_message=_("This key consideration is already listed."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    def save(self, *args, **kwargs) -> None:
+        self.normalized_text = normalize_text(self.text)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        self.text = " ".join(self.text.split())
+        self.normalized_text = normalize_text(self.text)
+
+
+class FAQ(OrderedItem):
+    term = models.ForeignKey(
+        Term,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="faqs",
+        verbose_name=_("term"),
+    )
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="shared_faqs",
+        verbose_name=_("category"),
+        help_text=_("A category's FAQs appear on every term in it."),
+    )
+    question = models.CharField(
+        _("question"),
+        max_length=300,
+        error_messages={
+            "blank": _("Every FAQ needs a question. Write the question this answer responds to.")
+        },
+    )
+    answer = models.TextField(
+        _("answer"),
+        help_text=_("Markdown."),
+        error_messages={"blank": _("Every FAQ needs an answer.")},
+    )
+
+    class Meta(OrderedItem.Meta):
+        verbose_name = _("FAQ")
+        verbose_name_plural = _("FAQs")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(term__isnull=False) & Q(category__isnull=True))
+                | (Q(term__isnull=True) & Q(category__isnull=False)),
+                name="faq_has_exactly_one_owner",
+                violation_error_message=_("An FAQ belongs to a term or to a category, not both."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(question="") & ~Q(answer=""),
+                name="faq_has_question_and_answer",
+                violation_error_message=_("An FAQ needs both a question and an answer."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.question
+
+    def clean(self) -> None:
+        # An inline on an unsaved term sets the relation before the term has an id.
+        has_term = self.term_id is not None or self.term is not None
+        has_category = self.category_id is not None or self.category is not None
+        if has_term == has_category:
+            raise ValidationError(
+                _("An FAQ belongs to a term or to a category, not both."), code="faq_owner"
+            )
+
+
+class Reference(TimeStampedModel):
+    key = models.SlugField(
+        _("key"),
+        max_length=120,
+        unique=True,
+        help_text=_("Short identifier used by imports, e.g. nist-ai-rmf-1-0."),
+    )
+    title = models.CharField(_("title"), max_length=300)
+    publisher = models.CharField(
+        _("publishing organisation"),
+        max_length=200,
+        blank=True,
+        help_text=_("e.g. National Institute of Standards and Technology (NIST)."),
+    )
+    year = models.PositiveSmallIntegerField(
+        _("year"),
+        null=True,
+        blank=True,
+        validators=[validate_reference_year],
+    )
+    url = models.URLField(
+        _("web address"),
+        max_length=500,
+        blank=True,
+        validators=[validate_http_url],
+        help_text=_("Where readers can view the source, e.g. https://www.nist.gov/…"),
+    )
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("reference")
+        verbose_name_plural = _("references")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(year__isnull=True)
+                | Q(year__gte=REFERENCE_YEAR_MIN, year__lte=REFERENCE_YEAR_DB_MAX),
+                name="reference_year_in_range",
+                violation_error_message=_("The year is out of range."),
+            ),
+            models.CheckConstraint(
+                condition=Q(url="") | Q(url__startswith="http://") | Q(url__startswith="https://"),
+                name="reference_url_is_http",
+                violation_error_message=_("The web address must start with http:// or https://."),
+            ),
+            models.UniqueConstraint(
+                fields=["url"],
+                condition=~Q(url=""),
+                name="reference_url_unique",
+                violation_error_message=_("Another reference has this web address."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.year})" if self.year else self.title
+
+    def clean(self) -> None:
+        if self.url:
+            same_url = Reference.objects.exclude(pk=self.pk).filter(url=self.url).first()
+            if same_url:
+                raise ValidationError(
+                    {
+                        "url": ValidationError(
+                            _("“%(other)s” already has this web address. Cite that reference."),
+                            code="duplicate_url",
+                            params={"other": same_url},
+                        )
+                    }
+                )
+
+
+class TermReference(OrderedItem):
+    term = models.ForeignKey(
+        Term, on_delete=models.CASCADE, related_name="citations", verbose_name=_("term")
+    )
+    reference = models.ForeignKey(
+        Reference, on_delete=models.PROTECT, related_name="citations", verbose_name=_("reference")
+    )
+
+    class Meta(OrderedItem.Meta):
+        verbose_name = _("reference")
+        verbose_name_plural = _("references")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["term", "reference"],
+                name="term_cites_reference_once",
+                violation_error_message=_("This reference is already cited by the term."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.reference)
+
+
+class SiteSettings(models.Model):
+    """The one site-wide settings record (primary key 1), editable in the admin."""
+
+    organisation_name = models.CharField(
+        _("organisation name"), max_length=200, default="AI Advisory"
+    )
+    default_cta_heading = models.CharField(
+        _("default call-to-action heading"),
+        max_length=200,
+        default="Need help implementing {term}?",
+        help_text=_("{term} is replaced by the term's title."),
+    )
+    default_cta_body = models.TextField(
+        _("default call-to-action text"),
+        default=(
+            "Our advisory team helps businesses adopt AI strategically. "
+            "Let's discuss how {term} fits into your AI roadmap."
+        ),
+        help_text=_("{term} is replaced by the term's title."),
+    )
+
+    class Meta:
+        verbose_name = _("site settings")
+        verbose_name_plural = _("site settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="site_settings_single_row"),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Site settings"))
+
+    @classmethod
+    def load(cls) -> "SiteSettings":
+        settings, _created = cls.objects.get_or_create(pk=1)
+        return settings
+
+    def clean(self) -> None:
+        errors = {}
+        for field in ("default_cta_heading", "default_cta_body"):
+            try:
+                getattr(self, field).format(term="example")
+            except (KeyError, IndexError, ValueError):
+                errors[field] = ValidationError(
+                    _("Use {term} for the term's title; no other braces are allowed."),
+                    code="bad_placeholder",
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    def call_to_action(self, term: Term) -> tuple[str, str]:
+        """The heading and text that close a term's page: the term's own, else the default."""
+        heading = term.cta_heading or self.default_cta_heading.format(term=term.title)
+        body = term.cta_body or self.default_cta_body.format(term=term.title)
+        return heading, body

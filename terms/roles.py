@@ -1,0 +1,39 @@
+"""The staff roles, as auth groups. Data migrations create them and grant permissions."""
+
+from django.contrib.auth.management import create_permissions
+
+EDITORS = "Editors"
+ADVISORY_TEAM = "Advisory team"
+
+EDITOR_PERMISSIONS = {
+    "terms": [
+        f"{action}_{model}"
+        for model in ("category", "term", "keyconsideration", "faq", "reference", "termreference")
+        for action in ("add", "change", "delete", "view")
+    ]
+    + ["change_sitesettings", "view_sitesettings"],
+}
+
+
+def grant_role_permissions(apps, group_name: str, permissions: dict[str, list[str]]) -> None:
+    """Create the group if needed and give it exactly these permissions for these apps.
+
+    Permissions are normally created after migrations run; creating them here lets a
+    fresh database get its roles in the same ``migrate``.
+    """
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group, _created = Group.objects.get_or_create(name=group_name)
+    for app_label, codenames in permissions.items():
+        wanted = Permission.objects.filter(
+            content_type__app_label=app_label, codename__in=codenames
+        )
+        missing = set(codenames) - set(wanted.values_list("codename", flat=True))
+        if missing:
+            raise RuntimeError(f"Permissions not found for {group_name}: {sorted(missing)}")
+        group.permissions.add(*wanted)

@@ -1,0 +1,655 @@
+"""Everything that changes glossary content: publishing, archiving, import and export.
+
+The admin actions, the management commands and (later) the API call these functions;
+none of them writes content another way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.text import slugify
+
+from .models import (
+    FAQ,
+    Category,
+    KeyConsideration,
+    Reference,
+    Term,
+    TermReference,
+    normalize_text,
+)
+
+FORMAT_NAME = "glossary/1"
+
+
+# Publishing ---------------------------------------------------------------------------
+
+
+def term_publish(*, term: Term) -> Term:
+    """Publish a term, stamping its first publication time; refuses an empty definition."""
+    term.status = Term.Status.PUBLISHED
+    term.full_clean()
+    term.save()
+    return term
+
+
+def term_archive(*, term: Term) -> Term:
+    term.status = Term.Status.ARCHIVED
+    term.save(update_fields=["status", "updated_at"])
+    return term
+
+
+# Import -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordError:
+    kind: str  # "file", "category", "reference" or "term"
+    identity: str  # the record's slug or key, or its position when it has none
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.kind} {self.identity}" if self.identity else self.kind
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
+
+
+@dataclass
+class ImportReport:
+    created: Counter = field(default_factory=Counter)
+    updated: Counter = field(default_factory=Counter)
+    unchanged: Counter = field(default_factory=Counter)
+    errors: list[RecordError] = field(default_factory=list)
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(sum(self.created.values()) or sum(self.updated.values()))
+
+
+class GlossaryImportError(Exception):
+    """The file had bad records; nothing was stored. ``report.errors`` lists each one."""
+
+    def __init__(self, report: ImportReport):
+        self.report = report
+        super().__init__(f"{len(report.errors)} problem(s) in the glossary file; nothing stored.")
+
+
+class _RecordInvalid(Exception):
+    """Raised inside one record's import once its problems are recorded."""
+
+
+CATEGORY_FIELDS = {"slug", "name", "description", "faqs"}
+REFERENCE_FIELDS = {"key", "title", "publisher", "year", "url"}
+INLINE_REFERENCE_FIELDS = REFERENCE_FIELDS - {"key"}
+TERM_FIELDS = {
+    "slug",
+    "title",
+    "aliases",
+    "category",
+    "status",
+    "in_development",
+    "summary",
+    "definition",
+    "why_it_matters",
+    "key_considerations",
+    "faqs",
+    "references",
+    "related",
+    "cta",
+    "published_at",
+    "updated_at",
+}
+FAQ_FIELDS = {"question", "answer"}
+CTA_FIELDS = {"heading", "body"}
+
+
+def glossary_import(*, data: Any, dry_run: bool = False) -> ImportReport:
+    """Import a glossary file (already parsed from JSON), all or nothing.
+
+    Records are matched by identity (slug, or key for references) and rewritten only
+    where they differ, so importing the same file twice changes nothing. Every bad
+    record is reported with its identity and the reason; if there is any, the whole
+    import is rolled back and ``GlossaryImportError`` is raised.
+    """
+    report = ImportReport()
+    with transaction.atomic():
+        _GlossaryImporter(report).run(data)
+        if report.errors or dry_run:
+            transaction.set_rollback(True)
+    if report.errors:
+        raise GlossaryImportError(report)
+    return report
+
+
+class _GlossaryImporter:
+    def __init__(self, report: ImportReport):
+        self.report = report
+
+    # Checking shapes ------------------------------------------------------------------
+
+    def error(self, kind: str, identity: str, field_name: str | None, message: str) -> None:
+        self.report.errors.append(RecordError(kind, identity, field_name, message))
+
+    def check_keys(
+        self, kind: str, identity: str, record: dict, allowed: set[str], required: set[str]
+    ) -> bool:
+        ok = True
+        for name in sorted(set(record) - allowed):
+            self.error(kind, identity, name, "unknown field (check the spelling)")
+            ok = False
+        for name in sorted(required):
+            value = record.get(name)
+            if not isinstance(value, str) or not value.strip():
+                self.error(kind, identity, name, "is required")
+                ok = False
+        return ok
+
+    def text(self, kind: str, identity: str, record: dict, name: str) -> str | None:
+        """The stripped string under ``name``; None if absent or not a string (reported)."""
+        if name not in record or record[name] is None:
+            return None
+        value = record[name]
+        if not isinstance(value, str):
+            self.error(kind, identity, name, "must be text")
+            return None
+        return value.strip()
+
+    def text_list(self, kind: str, identity: str, record: dict, name: str) -> list[str] | None:
+        if name not in record or record[name] is None:
+            return None
+        value = record[name]
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            self.error(kind, identity, name, "must be a list of text")
+            return None
+        return [" ".join(item.split()) for item in value]
+
+    def faq_list(self, kind: str, identity: str, record: dict) -> list[tuple[str, str]] | None:
+        if "faqs" not in record or record["faqs"] is None:
+            return None
+        value = record["faqs"]
+        if not isinstance(value, list):
+            self.error(kind, identity, "faqs", "must be a list of question and answer pairs")
+            return None
+        faqs, ok = [], True
+        for number, item in enumerate(value, start=1):
+            where = f"faqs[{number}]"
+            if not isinstance(item, dict):
+                self.error(kind, identity, where, "must be an object with question and answer")
+                ok = False
+                continue
+            for name in sorted(set(item) - FAQ_FIELDS):
+                self.error(kind, identity, f"{where}.{name}", "unknown field (check the spelling)")
+                ok = False
+            question, answer = item.get("question"), item.get("answer")
+            if not isinstance(question, str) or not question.strip():
+                self.error(kind, identity, where, "has no question")
+                ok = False
+            if not isinstance(answer, str) or not answer.strip():
+                self.error(kind, identity, where, "has no answer")
+                ok = False
+            if ok:
+                faqs.append((" ".join(question.split()), answer.strip()))
+        return faqs if ok else None
+
+    def validation_errors(self, kind: str, identity: str, error: ValidationError) -> None:
+        if hasattr(error, "error_dict"):
+            for field_name, messages in error.message_dict.items():
+                for message in messages:
+                    shown = None if field_name == "__all__" else field_name
+                    self.error(kind, identity, shown, message)
+        else:
+            for message in error.messages:
+                self.error(kind, identity, None, message)
+
+    def validated_save(self, kind: str, identity: str, instance, *, exclude=None) -> None:
+        """full_clean() then save() in a savepoint; problems are reported, not raised."""
+        try:
+            instance.full_clean(exclude=exclude)
+            with transaction.atomic():
+                instance.save()
+        except ValidationError as error:
+            self.validation_errors(kind, identity, error)
+            raise _RecordInvalid from error
+        except IntegrityError as error:
+            self.error(kind, identity, None, f"conflicts with stored content ({error})")
+            raise _RecordInvalid from error
+
+    def count(self, kind: str, *, created: bool, changed: bool) -> None:
+        if created:
+            self.report.created[kind] += 1
+        elif changed:
+            self.report.updated[kind] += 1
+        else:
+            self.report.unchanged[kind] += 1
+
+    # The file -------------------------------------------------------------------------
+
+    def run(self, data: Any) -> None:
+        if not isinstance(data, dict):
+            self.error("file", "", None, "must be a JSON object with categories, references, terms")
+            return
+        for name in sorted(set(data) - {"format", "categories", "references", "terms"}):
+            self.error("file", "", name, "unknown field (check the spelling)")
+        if "format" in data and data["format"] != FORMAT_NAME:
+            self.error("file", "", "format", f"must be {FORMAT_NAME!r}")
+        sections = {}
+        for name in ("categories", "references", "terms"):
+            value = data.get(name) or []
+            if not isinstance(value, list):
+                self.error("file", "", name, "must be a list")
+                value = []
+            sections[name] = value
+        if self.report.errors:
+            return
+
+        for kind, name in (("category", "categories"), ("reference", "references")):
+            for record, identity in self.identified(kind, sections[name]):
+                with contextlib.suppress(_RecordInvalid):
+                    getattr(self, f"import_{kind}")(record, identity)
+
+        pending = []
+        for record, identity in self.identified("term", sections["terms"]):
+            with contextlib.suppress(_RecordInvalid):
+                pending.append(self.import_term_fields(record, identity))
+        # Children and related terms second: "related" may name terms later in the file.
+        for term, record, identity, changed, created in pending:
+            try:
+                children_changed = self.import_term_children(
+                    term, record, identity, changed=changed
+                )
+                self.count("term", created=created, changed=changed or children_changed)
+            except _RecordInvalid:
+                pass
+
+    def identified(self, kind: str, records: list):
+        """Yield (record, identity) for each record with an identity not seen before."""
+        identity_field = "key" if kind == "reference" else "slug"
+        seen = set()
+        for number, record in enumerate(records, start=1):
+            if not isinstance(record, dict):
+                self.error(kind, f"#{number}", None, "must be an object")
+                continue
+            identity = record.get(identity_field)
+            if not isinstance(identity, str) or not identity.strip():
+                self.error(kind, f"#{number}", identity_field, "is required")
+                continue
+            identity = identity.strip()
+            if identity in seen:
+                self.error(kind, identity, identity_field, "appears more than once in the file")
+                continue
+            seen.add(identity)
+            yield record, identity
+
+    # Categories -----------------------------------------------------------------------
+
+    def import_category(self, record: dict, slug: str) -> None:
+        kind = "category"
+        errors_before = len(self.report.errors)
+        self.check_keys(kind, slug, record, CATEGORY_FIELDS, {"slug", "name"})
+        name = self.text(kind, slug, record, "name")
+        description = self.text(kind, slug, record, "description")
+        faqs = self.faq_list(kind, slug, record)
+        if len(self.report.errors) > errors_before:
+            raise _RecordInvalid
+
+        category = Category.objects.filter(slug=slug).first()
+        created = category is None
+        if created:
+            category = Category(slug=slug, order=Category.objects.count())
+        wanted = {"name": name}
+        if description is not None:
+            wanted["description"] = description
+        changed = _assign(category, wanted)
+        if created or changed:
+            self.validated_save(kind, slug, category)
+
+        faqs_changed = False
+        if faqs is not None:
+            current = list(category.shared_faqs.values_list("question", "answer"))
+            if current != faqs:
+                category.shared_faqs.all().delete()
+                for position, (question, answer) in enumerate(faqs, start=1):
+                    faq = FAQ(category=category, question=question, answer=answer)
+                    faq.position = position
+                    self.validated_save(kind, slug, faq)
+                faqs_changed = True
+        self.count(kind, created=created, changed=changed or faqs_changed)
+
+    # References -----------------------------------------------------------------------
+
+    def import_reference(self, record: dict, key: str) -> None:
+        kind = "reference"
+        errors_before = len(self.report.errors)
+        self.check_keys(kind, key, record, REFERENCE_FIELDS, {"key", "title"})
+        wanted = self.reference_values(kind, key, record)
+        if len(self.report.errors) > errors_before:
+            raise _RecordInvalid
+        reference = Reference.objects.filter(key=key).first()
+        created = reference is None
+        if created:
+            reference = Reference(key=key)
+        changed = _assign(reference, wanted)
+        if created or changed:
+            self.validated_save(kind, key, reference)
+        self.count(kind, created=created, changed=changed)
+
+    def reference_values(self, kind: str, identity: str, record: dict) -> dict:
+        values = {}
+        for name in ("title", "publisher", "url"):
+            value = self.text(kind, identity, record, name)
+            if value is not None:
+                values[name] = value
+        if "year" in record:
+            year = record["year"]
+            if year is not None and (not isinstance(year, int) or isinstance(year, bool)):
+                self.error(kind, identity, "year", "must be a whole number such as 2023")
+            else:
+                values["year"] = year
+        return values
+
+    def inline_reference(self, term_slug: str, number: int, item: dict) -> Reference:
+        """Match an inline reference by URL, else by title and year; create it if new."""
+        kind, where = "term", f"references[{number}]"
+        errors_before = len(self.report.errors)
+        for name in sorted(set(item) - INLINE_REFERENCE_FIELDS):
+            self.error(kind, term_slug, f"{where}.{name}", "unknown field (check the spelling)")
+        values = self.reference_values(kind, term_slug, item)
+        if not values.get("title"):
+            self.error(kind, term_slug, f"{where}.title", "is required")
+        if len(self.report.errors) > errors_before:
+            raise _RecordInvalid
+        found = None
+        if values.get("url"):
+            found = Reference.objects.filter(url=values["url"]).first()
+        if found is None:
+            found = Reference.objects.filter(title=values["title"], year=values.get("year")).first()
+        if found is not None:
+            return found
+        reference = Reference(key=_unique_reference_key(values), **values)
+        try:
+            reference.full_clean()
+            with transaction.atomic():
+                reference.save()
+        except ValidationError as error:
+            for field_name, messages in error.message_dict.items():
+                for message in messages:
+                    self.error(kind, term_slug, f"{where}.{field_name}", message)
+            raise _RecordInvalid from error
+        self.report.created["reference"] += 1
+        return reference
+
+    # Terms ----------------------------------------------------------------------------
+
+    def import_term_fields(self, record: dict, slug: str):
+        kind = "term"
+        errors_before = len(self.report.errors)
+        self.check_keys(kind, slug, record, TERM_FIELDS, {"slug", "title", "category"})
+
+        wanted: dict[str, Any] = {}
+        for name in ("title", "summary", "definition", "why_it_matters"):
+            value = self.text(kind, slug, record, name)
+            if value is not None:
+                wanted[name] = value
+        aliases = self.text_list(kind, slug, record, "aliases")
+        status = self.text(kind, slug, record, "status")
+        if status is not None:
+            if status not in Term.Status.values:
+                choices = ", ".join(Term.Status.values)
+                self.error(kind, slug, "status", f"must be one of {choices}, not {status!r}")
+            wanted["status"] = status
+        if "in_development" in record:
+            if not isinstance(record["in_development"], bool):
+                self.error(kind, slug, "in_development", "must be true or false")
+            wanted["in_development"] = record["in_development"]
+        if "published_at" in record:
+            wanted["published_at"] = self.timestamp(slug, record, "published_at")
+        if "updated_at" in record:
+            self.timestamp(slug, record, "updated_at")  # checked; the CMS keeps its own
+        if "cta" in record and record["cta"] is not None:
+            cta = record["cta"]
+            if not isinstance(cta, dict):
+                self.error(kind, slug, "cta", "must be an object with heading and body")
+            else:
+                for name in sorted(set(cta) - CTA_FIELDS):
+                    self.error(kind, slug, f"cta.{name}", "unknown field (check the spelling)")
+                for name, model_field in (("heading", "cta_heading"), ("body", "cta_body")):
+                    value = self.text(kind, slug, cta, name)
+                    wanted[model_field] = value or ""
+
+        category_slug = self.text(kind, slug, record, "category")
+        category = Category.objects.filter(slug=category_slug).first() if category_slug else None
+        if category_slug and category is None:
+            self.error(kind, slug, "category", f"no category with slug {category_slug!r}")
+        if len(self.report.errors) > errors_before:
+            raise _RecordInvalid
+
+        term = Term.objects.filter(slug=slug).first()
+        created = term is None
+        if created:
+            term = Term(slug=slug)
+        changed = _assign(term, {**wanted, "category_id": category.pk})
+        if aliases is not None:
+            before = term.aliases
+            term.set_aliases(aliases)
+            changed = changed or term.aliases != before
+        if created or changed:
+            self.validated_save(kind, slug, term)
+        return term, record, slug, changed, created
+
+    def timestamp(self, slug: str, record: dict, name: str) -> datetime.datetime | None:
+        value = record[name]
+        if value is None:
+            return None
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+        if parsed is None:
+            self.error("term", slug, name, "must be an ISO 8601 date and time")
+            return None
+        if timezone.is_naive(parsed):
+            parsed = timezone.make_aware(parsed, datetime.UTC)
+        return parsed
+
+    def import_term_children(self, term: Term, record: dict, slug: str, *, changed: bool) -> bool:
+        """Replace the term's bullets, FAQs, citations and related terms where they differ."""
+        kind = "term"
+        errors_before = len(self.report.errors)
+        considerations = self.text_list(kind, slug, record, "key_considerations")
+        if considerations is not None:
+            seen: dict[str, int] = {}
+            for number, text in enumerate(considerations, start=1):
+                folded = normalize_text(text)
+                if not folded:
+                    self.error(kind, slug, f"key_considerations[{number}]", "is empty")
+                elif folded in seen:
+                    self.error(
+                        kind,
+                        slug,
+                        f"key_considerations[{number}]",
+                        f"repeats key consideration {seen[folded]}: “{text}”",
+                    )
+                else:
+                    seen[folded] = number
+        faqs = self.faq_list(kind, slug, record)
+        references = self.term_references(term, record, slug)
+        related = self.related_terms(term, record, slug)
+        if len(self.report.errors) > errors_before:
+            raise _RecordInvalid
+
+        children_changed = False
+        if considerations is not None:
+            current = list(term.key_considerations.values_list("text", flat=True))
+            if current != considerations:
+                term.key_considerations.all().delete()
+                for position, text in enumerate(considerations, start=1):
+                    item = KeyConsideration(term=term, text=text, position=position)
+                    self.validated_save(kind, slug, item)
+                children_changed = True
+        if faqs is not None:
+            current = list(term.faqs.values_list("question", "answer"))
+            if current != faqs:
+                term.faqs.all().delete()
+                for position, (question, answer) in enumerate(faqs, start=1):
+                    faq = FAQ(term=term, question=question, answer=answer, position=position)
+                    self.validated_save(kind, slug, faq)
+                children_changed = True
+        if references is not None:
+            current = list(term.citations.values_list("reference_id", flat=True))
+            if current != [reference.pk for reference in references]:
+                term.citations.all().delete()
+                TermReference.objects.bulk_create(
+                    TermReference(term=term, reference=reference, position=position)
+                    for position, reference in enumerate(references, start=1)
+                )
+                children_changed = True
+        if related is not None:
+            current = set(term.related.values_list("pk", flat=True))
+            if current != {other.pk for other in related}:
+                term.related.set(related)
+                children_changed = True
+        if children_changed and not changed:
+            term.save(update_fields=["updated_at"])
+        return children_changed
+
+    def term_references(self, term: Term, record: dict, slug: str) -> list[Reference] | None:
+        if "references" not in record or record["references"] is None:
+            return None
+        items = record["references"]
+        if not isinstance(items, list):
+            self.error("term", slug, "references", "must be a list of reference keys or objects")
+            return None
+        resolved: list[Reference] = []
+        for number, item in enumerate(items, start=1):
+            try:
+                if isinstance(item, str):
+                    reference = Reference.objects.filter(key=item.strip()).first()
+                    if reference is None:
+                        self.error(
+                            "term", slug, f"references[{number}]", f"no reference with key {item!r}"
+                        )
+                        continue
+                elif isinstance(item, dict):
+                    reference = self.inline_reference(slug, number, item)
+                else:
+                    self.error("term", slug, f"references[{number}]", "must be a key or an object")
+                    continue
+            except _RecordInvalid:
+                continue
+            if reference in resolved:
+                self.error("term", slug, f"references[{number}]", "cites the same reference twice")
+                continue
+            resolved.append(reference)
+        return resolved
+
+    def related_terms(self, term: Term, record: dict, slug: str) -> list[Term] | None:
+        slugs = self.text_list("term", slug, record, "related")
+        if slugs is None:
+            return None
+        found = {other.slug: other for other in Term.objects.filter(slug__in=slugs)}
+        related = []
+        for number, other_slug in enumerate(slugs, start=1):
+            if other_slug == slug:
+                self.error("term", slug, f"related[{number}]", "a term cannot be related to itself")
+            elif other_slug not in found:
+                self.error("term", slug, f"related[{number}]", f"no term with slug {other_slug!r}")
+            else:
+                related.append(found[other_slug])
+        return related
+
+
+def _assign(instance, values: dict) -> bool:
+    """Set attributes that differ; return whether any did."""
+    changed = False
+    for name, value in values.items():
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed = True
+    return changed
+
+
+def _unique_reference_key(values: dict) -> str:
+    base = slugify(f"{values.get('title', '')} {values.get('year') or ''}")[:100] or "reference"
+    key, suffix = base, 2
+    while Reference.objects.filter(key=key).exists():
+        key, suffix = f"{base}-{suffix}", suffix + 1
+    return key
+
+
+# Export -------------------------------------------------------------------------------
+
+
+def glossary_export(*, statuses: list[str] | None = None) -> dict:
+    """The whole glossary (or the terms with the given statuses) in the interchange format."""
+    terms = Term.objects.select_related("category").prefetch_related(
+        "key_considerations", "faqs", "citations__reference", "related"
+    )
+    if statuses:
+        terms = terms.filter(status__in=statuses)
+    terms = list(terms.order_by("slug"))
+    exported_slugs = {term.slug for term in terms}
+
+    categories = Category.objects.prefetch_related("shared_faqs").order_by("order", "name")
+    return {
+        "format": FORMAT_NAME,
+        "categories": [
+            {
+                "slug": category.slug,
+                "name": category.name,
+                "description": category.description,
+                "faqs": [_faq_record(faq) for faq in category.shared_faqs.all()],
+            }
+            for category in categories
+        ],
+        "references": [
+            {
+                "key": reference.key,
+                "title": reference.title,
+                "publisher": reference.publisher,
+                "year": reference.year,
+                "url": reference.url,
+            }
+            for reference in Reference.objects.order_by("key")
+        ],
+        "terms": [
+            {
+                "slug": term.slug,
+                "title": term.title,
+                "aliases": term.alias_list,
+                "category": term.category.slug,
+                "status": term.status,
+                "in_development": term.in_development,
+                "summary": term.summary,
+                "definition": term.definition,
+                "why_it_matters": term.why_it_matters,
+                "key_considerations": [item.text for item in term.key_considerations.all()],
+                "faqs": [_faq_record(faq) for faq in term.faqs.all()],
+                "references": [citation.reference.key for citation in term.citations.all()],
+                "related": sorted(
+                    other.slug for other in term.related.all() if other.slug in exported_slugs
+                ),
+                "cta": {"heading": term.cta_heading, "body": term.cta_body},
+                "published_at": _iso(term.published_at),
+                "updated_at": _iso(term.updated_at),
+            }
+            for term in terms
+        ],
+    }
+
+
+def _faq_record(faq: FAQ) -> dict:
+    return {"question": faq.question, "answer": faq.answer}
+
+
+def _iso(moment: datetime.datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
