@@ -1,4 +1,5 @@
-from django.core.exceptions import ValidationError
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
@@ -27,10 +28,24 @@ def validate_reference_year(year: int) -> None:
         )
 
 
-validate_http_url = URLValidator(
-    schemes=["http", "https"],
-    message=_("Enter a full web address starting with http:// or https://."),
-)
+HTTP_URL_MESSAGE = _("Enter a full web address starting with http:// or https://.")
+validate_http_url = URLValidator(schemes=["http", "https"], message=HTTP_URL_MESSAGE)
+
+
+class HttpURLFormField(forms.URLField):
+    default_validators = [validate_http_url]
+    default_error_messages = {"invalid": HTTP_URL_MESSAGE}
+
+
+class HttpURLField(models.URLField):
+    """A web address readers can open: http or https only, with one clear message."""
+
+    default_validators = [validate_http_url]
+
+    def formfield(self, **kwargs):
+        return super().formfield(
+            **{"form_class": HttpURLFormField, "assume_scheme": "https", **kwargs}
+        )
 
 
 class TimeStampedModel(models.Model):
@@ -165,12 +180,15 @@ class Term(TimeStampedModel):
         return self.title
 
     def save(self, *args, **kwargs) -> None:
-        if self.status == self.Status.PUBLISHED and self.published_at is None:
-            self.published_at = timezone.now()
+        self.stamp_first_publication()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("terms:term_detail", kwargs={"slug": self.slug})
+
+    def stamp_first_publication(self) -> None:
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
 
     @property
     def is_published(self) -> bool:
@@ -222,6 +240,7 @@ class Term(TimeStampedModel):
                     )
                 )
 
+        self.stamp_first_publication()
         if self.status == self.Status.PUBLISHED and not self.definition.strip():
             errors.setdefault("definition", []).append(
                 ValidationError(
@@ -301,18 +320,10 @@ class FAQ(OrderedItem):
         verbose_name=_("category"),
         help_text=_("A category's FAQs appear on every term in it."),
     )
-    question = models.CharField(
-        _("question"),
-        max_length=300,
-        error_messages={
-            "blank": _("Every FAQ needs a question. Write the question this answer responds to.")
-        },
-    )
-    answer = models.TextField(
-        _("answer"),
-        help_text=_("Markdown."),
-        error_messages={"blank": _("Every FAQ needs an answer.")},
-    )
+    # blank=True so that clean() can say what is missing in words an editor understands;
+    # the database still refuses an empty question or answer.
+    question = models.CharField(_("question"), max_length=300, blank=True)
+    answer = models.TextField(_("answer"), blank=True, help_text=_("Markdown."))
 
     class Meta(OrderedItem.Meta):
         verbose_name = _("FAQ")
@@ -338,10 +349,23 @@ class FAQ(OrderedItem):
         # An inline on an unsaved term sets the relation before the term has an id.
         has_term = self.term_id is not None or self.term is not None
         has_category = self.category_id is not None or self.category is not None
+        errors = {}
         if has_term == has_category:
-            raise ValidationError(
+            errors[NON_FIELD_ERRORS] = ValidationError(
                 _("An FAQ belongs to a term or to a category, not both."), code="faq_owner"
             )
+        if not self.question.strip():
+            errors["question"] = ValidationError(
+                _("Every FAQ needs a question. Write the question this answer responds to."),
+                code="faq_without_question",
+            )
+        if not self.answer.strip():
+            errors["answer"] = ValidationError(
+                _("Every FAQ needs an answer. Write one, or remove the question."),
+                code="faq_without_answer",
+            )
+        if errors:
+            raise ValidationError(errors)
 
 
 class Reference(TimeStampedModel):
@@ -364,11 +388,10 @@ class Reference(TimeStampedModel):
         blank=True,
         validators=[validate_reference_year],
     )
-    url = models.URLField(
+    url = HttpURLField(
         _("web address"),
         max_length=500,
         blank=True,
-        validators=[validate_http_url],
         help_text=_("Where readers can view the source, e.g. https://www.nist.gov/…"),
     )
 

@@ -1,0 +1,81 @@
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from terms.models import FAQ, Category, KeyConsideration, Reference, Term, TermReference
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+    slug = factory.Sequence(lambda n: f"category-{n}")
+    description = "Concepts that belong together."
+
+
+class TermFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Term
+
+    title = factory.Sequence(lambda n: f"Term {n}")
+    slug = factory.Sequence(lambda n: f"term-{n}")
+    category = factory.SubFactory(CategoryFactory)
+    summary = "A short summary."
+    definition = "A definition in *Markdown*."
+    why_it_matters = "It matters because of cost and risk."
+    status = Term.Status.PUBLISHED
+
+
+class KeyConsiderationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KeyConsideration
+
+    term = factory.SubFactory(TermFactory)
+    text = factory.Sequence(lambda n: f"Consideration {n}")
+    position = factory.Sequence(lambda n: n)
+
+
+class FAQFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FAQ
+
+    term = factory.SubFactory(TermFactory)
+    question = factory.Sequence(lambda n: f"Question {n}?")
+    answer = "An answer."
+
+
+class ReferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Reference
+
+    key = factory.Sequence(lambda n: f"reference-{n}")
+    title = factory.Sequence(lambda n: f"Reference {n}")
+    publisher = "Standards Body"
+    year = 2023
+    url = factory.Sequence(lambda n: f"https://example.org/reference-{n}")
+
+
+class TermReferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TermReference
+
+    term = factory.SubFactory(TermFactory)
+    reference = factory.SubFactory(ReferenceFactory)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", "a-long-test-password")
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        if extracted:
+            self.groups.set(Group.objects.filter(name__in=extracted))
+        if create:
+            self.save()

@@ -1,0 +1,281 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from terms.models import FAQ, KeyConsideration, Reference, SiteSettings, Term
+from terms.services import term_archive, term_publish
+
+from ..factories import (
+    CategoryFactory,
+    FAQFactory,
+    KeyConsiderationFactory,
+    ReferenceFactory,
+    TermFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def messages_for(error: ValidationError, field: str) -> list[str]:
+    return error.value.message_dict.get(field, [])
+
+
+# What the database refuses on its own, whatever code path writes ----------------------
+
+
+def test_database_refuses_two_terms_with_the_same_slug():
+    TermFactory(slug="rag")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TermFactory(slug="rag")
+
+
+def test_database_refuses_a_title_that_differs_only_in_case():
+    TermFactory(title="Prompt Injection")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TermFactory(title="prompt injection")
+
+
+def test_database_refuses_a_repeated_bullet_after_folding_case_and_white_space():
+    term = TermFactory()
+    KeyConsiderationFactory(term=term, text="Audit the model")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        KeyConsiderationFactory(term=term, text="  audit   the MODEL ")
+
+
+def test_the_same_bullet_may_appear_on_two_different_terms():
+    KeyConsiderationFactory(text="Audit the model")
+    KeyConsiderationFactory(text="Audit the model")
+    assert KeyConsideration.objects.count() == 2
+
+
+def test_database_refuses_an_faq_owned_by_both_a_term_and_a_category():
+    term = TermFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FAQ.objects.create(term=term, category=term.category, question="Q?", answer="A.")
+
+
+def test_database_refuses_an_faq_owned_by_nobody():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FAQ.objects.create(question="Q?", answer="A.")
+
+
+def test_database_refuses_an_faq_without_a_question():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FAQ.objects.create(term=TermFactory(), question="", answer="An answer.")
+
+
+@pytest.mark.parametrize("year", [1899, 2101])
+def test_database_refuses_a_reference_year_out_of_range(year):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReferenceFactory(year=year)
+
+
+def test_database_refuses_a_reference_url_that_is_not_http():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReferenceFactory(url="ftp://example.org/file")
+
+
+def test_database_refuses_publishing_a_term_without_a_definition():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TermFactory(status=Term.Status.PUBLISHED, definition="")
+
+
+def test_only_one_site_settings_record_can_exist():
+    SiteSettings.load()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SiteSettings.objects.create(pk=2)
+
+
+# What validation tells the editor, next to the field --------------------------------
+
+
+def test_publishing_without_a_definition_is_explained_on_the_definition_field():
+    term = TermFactory.build(category=CategoryFactory(), definition="  ", status="published")
+    with pytest.raises(ValidationError) as error:
+        term.full_clean()
+    assert messages_for(error, "definition") == [
+        "A published term needs a definition. Write one, or keep it as a draft."
+    ]
+
+
+def test_a_draft_may_have_an_empty_definition():
+    term = TermFactory.build(category=CategoryFactory(), definition="", status="draft")
+    term.full_clean()
+
+
+def test_an_alias_that_is_another_terms_title_is_refused():
+    TermFactory(title="Large Language Model")
+    term = TermFactory.build(category=CategoryFactory(), aliases="LLM\nlarge language model")
+    with pytest.raises(ValidationError) as error:
+        term.full_clean()
+    assert messages_for(error, "aliases") == [
+        "“large language model” already names another term: “Large Language Model”."
+    ]
+
+
+def test_an_alias_that_is_another_terms_alias_is_refused():
+    TermFactory(title="Retrieval-Augmented Generation", aliases="RAG")
+    term = TermFactory.build(category=CategoryFactory(), aliases="rag")
+    with pytest.raises(ValidationError) as error:
+        term.full_clean()
+    assert (
+        "already names another term: “Retrieval-Augmented Generation”"
+        in (messages_for(error, "aliases")[0])
+    )
+
+
+def test_an_alias_that_only_contains_another_alias_is_allowed():
+    TermFactory(aliases="RAG")
+    term = TermFactory.build(category=CategoryFactory(), aliases="RAG pipeline")
+    term.full_clean()
+
+
+def test_a_title_that_is_another_terms_alias_is_refused():
+    TermFactory(title="Large Language Model", aliases="LLM")
+    term = TermFactory.build(category=CategoryFactory(), title="LLM")
+    with pytest.raises(ValidationError) as error:
+        term.full_clean()
+    assert messages_for(error, "title") == ["“LLM” is already an alias of “Large Language Model”."]
+
+
+def test_aliases_are_tidied_one_per_line_without_repeats_or_the_title():
+    term = TermFactory.build(
+        category=CategoryFactory(),
+        title="RAG Pipeline",
+        aliases=" RAG \n\nrag\nrag pipeline\nRAG system",
+    )
+    term.full_clean()
+    assert term.alias_list == ["RAG", "RAG system"]
+
+
+def test_a_non_http_reference_url_is_refused_with_a_plain_message():
+    reference = ReferenceFactory.build(url="javascript:alert(1)")
+    with pytest.raises(ValidationError) as error:
+        reference.full_clean()
+    assert messages_for(error, "url") == [
+        "Enter a full web address starting with http:// or https://."
+    ]
+
+
+def test_a_reference_year_after_next_year_is_refused():
+    reference = ReferenceFactory.build(year=timezone.now().year + 2)
+    with pytest.raises(ValidationError) as error:
+        reference.full_clean()
+    assert messages_for(error, "year") == [
+        f"Enter a year between 1900 and {timezone.now().year + 1}."
+    ]
+
+
+def test_a_second_reference_with_the_same_url_points_the_editor_to_the_first():
+    ReferenceFactory(title="AI RMF", year=2023, url="https://www.nist.gov/ai-rmf")
+    duplicate = ReferenceFactory.build(url="https://www.nist.gov/ai-rmf")
+    with pytest.raises(ValidationError) as error:
+        duplicate.full_clean()
+    assert messages_for(error, "url") == [
+        "“AI RMF (2023)” already has this web address. Cite that reference."
+    ]
+
+
+def test_an_faq_without_a_question_asks_for_one():
+    faq = FAQ(term=TermFactory(), question="", answer="An answer with no question.")
+    with pytest.raises(ValidationError) as error:
+        faq.full_clean()
+    assert messages_for(error, "question") == [
+        "Every FAQ needs a question. Write the question this answer responds to."
+    ]
+
+
+def test_an_faq_with_two_owners_is_refused():
+    term = TermFactory()
+    faq = FAQ(term=term, category=term.category, question="Q?", answer="A.")
+    with pytest.raises(ValidationError) as error:
+        faq.full_clean()
+    assert "An FAQ belongs to a term or to a category, not both." in error.value.messages
+
+
+def test_a_repeated_bullet_is_refused_by_validation_too():
+    term = TermFactory()
+    KeyConsiderationFactory(term=term, text="Audit the model")
+    repeat = KeyConsideration(term=term, text="AUDIT the model")
+    with pytest.raises(ValidationError) as error:
+        repeat.full_clean()
+    assert "This key consideration is already listed." in error.value.messages
+
+
+def test_site_settings_refuse_a_placeholder_other_than_term():
+    settings = SiteSettings(default_cta_heading="Need help with {topic}?")
+    with pytest.raises(ValidationError) as error:
+        settings.full_clean()
+    assert messages_for(error, "default_cta_heading") == [
+        "Use {term} for the term's title; no other braces are allowed."
+    ]
+
+
+# Behaviour ---------------------------------------------------------------------------
+
+
+def test_the_call_to_action_defaults_to_the_site_wide_wording():
+    term = TermFactory(title="Mechanistic Interpretability")
+    heading, body = SiteSettings.load().call_to_action(term)
+    assert heading == "Need help implementing Mechanistic Interpretability?"
+    assert "how Mechanistic Interpretability fits into your AI roadmap" in body
+
+
+def test_a_terms_own_call_to_action_wins_over_the_default():
+    term = TermFactory(cta_heading="Planning a RAG pilot?", cta_body="Talk to us.")
+    assert SiteSettings.load().call_to_action(term) == ("Planning a RAG pilot?", "Talk to us.")
+
+
+def test_publishing_stamps_the_first_publication_time_once():
+    term = TermFactory(status=Term.Status.DRAFT)
+    assert term.published_at is None
+    term_publish(term=term)
+    first = term.published_at
+    assert first is not None
+    term_archive(term=term)
+    term_publish(term=term)
+    assert Term.objects.get(pk=term.pk).published_at == first
+
+
+def test_publishing_a_term_without_a_definition_leaves_it_a_draft():
+    term = TermFactory(status=Term.Status.DRAFT, definition="")
+    with pytest.raises(ValidationError):
+        term_publish(term=term)
+    assert Term.objects.get(pk=term.pk).status == Term.Status.DRAFT
+
+
+def test_published_excludes_drafts_reviews_and_archived_terms():
+    visible = TermFactory(status=Term.Status.PUBLISHED)
+    for status in (Term.Status.DRAFT, Term.Status.REVIEW, Term.Status.ARCHIVED):
+        TermFactory(status=status)
+    assert list(Term.objects.published()) == [visible]
+
+
+def test_items_of_a_term_come_in_editor_order():
+    term = TermFactory()
+    KeyConsiderationFactory(term=term, text="Second", position=2)
+    KeyConsiderationFactory(term=term, text="First", position=1)
+    FAQFactory(term=term, question="B?", position=2)
+    FAQFactory(term=term, question="A?", position=1)
+    assert [item.text for item in term.key_considerations.all()] == ["First", "Second"]
+    assert [faq.question for faq in term.faqs.all()] == ["A?", "B?"]
+
+
+def test_a_reference_cited_by_a_term_cannot_be_deleted_from_under_it():
+    from django.db.models import ProtectedError
+
+    from ..factories import TermReferenceFactory
+
+    citation = TermReferenceFactory()
+    with pytest.raises(ProtectedError):
+        citation.reference.delete()
+    assert Reference.objects.count() == 1
+
+
+def test_timestamps_are_timezone_aware():
+    term = TermFactory()
+    assert term.created_at.tzinfo is not None
+    assert term.updated_at - term.created_at < datetime.timedelta(seconds=5)
