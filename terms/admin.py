@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.forms import BaseInlineFormSet, Textarea
+from django.forms import BaseInlineFormSet, Textarea, TextInput
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -109,6 +109,11 @@ class KeyConsiderationInline(OrderedInline):
     formset = KeyConsiderationFormSet
     fields = ["text", "position"]
     extra = 3
+    formfield_overrides = {
+        KeyConsideration._meta.get_field("text").__class__: {
+            "widget": TextInput(attrs={"style": "width: 50em"})
+        }
+    }
 
 
 class TermFAQInline(OrderedInline):
@@ -118,7 +123,12 @@ class TermFAQInline(OrderedInline):
     verbose_name = _("common question")
     verbose_name_plural = _("common questions (this term only)")
     formfield_overrides = {
-        FAQ._meta.get_field("answer").__class__: {"widget": Textarea(attrs={"rows": 3})}
+        FAQ._meta.get_field("question").__class__: {
+            "widget": TextInput(attrs={"style": "width: 25em"})
+        },
+        FAQ._meta.get_field("answer").__class__: {
+            "widget": Textarea(attrs={"rows": 3, "cols": 60})
+        },
     }
 
 
@@ -179,7 +189,7 @@ class MissingContentFilter(admin.SimpleListFilter):
 
 @admin.register(Term)
 class TermAdmin(admin.ModelAdmin):
-    list_display = ["title", "category", "status", "in_development", "updated_at", "missing"]
+    list_display = ["title", "category", "status", "missing", "updated_at", "in_dev"]
     list_display_links = ["title"]
     list_filter = ["status", "category", "in_development", MissingContentFilter]
     list_select_related = ["category"]
@@ -209,9 +219,19 @@ class TermAdmin(admin.ModelAdmin):
             {"classes": ["collapse"], "fields": ["published_at", "created_at", "updated_at"]},
         ),
     ]
-    formfield_overrides = {
-        Term._meta.get_field("aliases").__class__: {"widget": Textarea(attrs={"rows": 2})}
+    wide_text_fields = {
+        "title": TextInput(attrs={"class": "vLargeTextField", "style": "width: 40em"}),
+        "aliases": Textarea(attrs={"rows": 3, "cols": 40}),
+        "summary": Textarea(attrs={"rows": 2, "cols": 100}),
+        "definition": Textarea(attrs={"rows": 10, "cols": 100}),
+        "why_it_matters": Textarea(attrs={"rows": 5, "cols": 100}),
+        "cta_body": Textarea(attrs={"rows": 3, "cols": 100}),
     }
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in self.wide_text_fields:
+            kwargs["widget"] = self.wide_text_fields[db_field.name]
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         return (
@@ -223,6 +243,10 @@ class TermAdmin(admin.ModelAdmin):
                 reference_count=_count_of(TermReference, "term"),
             )
         )
+
+    @admin.display(description=_("in dev."), boolean=True, ordering="in_development")
+    def in_dev(self, term):
+        return term.in_development
 
     @admin.display(description=_("missing"))
     def missing(self, term):
