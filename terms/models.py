@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .markdown import render_markdown
+
 REFERENCE_YEAR_MIN = 1900
 # The database can only hold a fixed bound; validation holds the tighter "next year".
 REFERENCE_YEAR_DB_MAX = 2100
@@ -16,6 +18,16 @@ REFERENCE_YEAR_DB_MAX = 2100
 def normalize_text(text: str) -> str:
     """Fold case and white space, so "Audit  the model" and "audit the model " compare equal."""
     return " ".join(text.split()).casefold()
+
+
+def index_letter(title: str) -> str:
+    """The A–Z index entry of a title: its first letter, "0-9" for a digit, else "#"."""
+    first = title.strip()[:1].upper()
+    if first.isdigit():
+        return "0-9"
+    if "A" <= first <= "Z":
+        return first
+    return "#"
 
 
 def validate_reference_year(year: int) -> None:
@@ -125,7 +137,7 @@ class Term(TimeStampedModel):
         _("why it matters for business"), blank=True, help_text=_("Markdown. One paragraph.")
     )
     status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
     in_development = models.BooleanField(
         _("content in development"),
@@ -152,6 +164,12 @@ class Term(TimeStampedModel):
         blank=True,
         help_text=_("Leave empty for the site-wide default pitch."),
     )
+    # Derived in save(): the A–Z index letter and the sanitised HTML of the Markdown.
+    letter = models.CharField(max_length=3, editable=False, default="")
+    definition_html = models.TextField(editable=False, default="")
+    why_it_matters_html = models.TextField(editable=False, default="")
+
+    DERIVED_FIELDS = ("letter", "definition_html", "why_it_matters_html", "published_at")
 
     objects = TermQuerySet.as_manager()
 
@@ -159,6 +177,14 @@ class Term(TimeStampedModel):
         ordering = ["title"]
         verbose_name = _("term")
         verbose_name_plural = _("terms")
+        # Each public list order and filter is served by an index, not a sort of the table.
+        indexes = [
+            models.Index(fields=["status", "title"], name="term_status_title"),
+            models.Index(fields=["status", "letter", "title"], name="term_status_letter_title"),
+            models.Index(fields=["category", "status", "title"], name="term_category_status_title"),
+            models.Index(fields=["status", "updated_at"], name="term_status_updated"),
+            models.Index(fields=["status", "published_at"], name="term_status_published"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 Lower("title"),
@@ -181,7 +207,15 @@ class Term(TimeStampedModel):
 
     def save(self, *args, **kwargs) -> None:
         self.stamp_first_publication()
+        self.letter = index_letter(self.title)
+        self.definition_html = render_markdown(self.definition)
+        self.why_it_matters_html = render_markdown(self.why_it_matters)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, *self.DERIVED_FIELDS}
         super().save(*args, **kwargs)
+        if update_fields is None or {"title", "aliases"} & set(update_fields):
+            self.sync_names()
 
     def get_absolute_url(self) -> str:
         return reverse("terms:term_detail", kwargs={"slug": self.slug})
@@ -189,6 +223,17 @@ class Term(TimeStampedModel):
     def stamp_first_publication(self) -> None:
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
+
+    def names(self) -> list[str]:
+        return [self.title, *self.alias_list] if self.title else self.alias_list
+
+    def sync_names(self) -> None:
+        """Keep this term's rows in TermName equal to its title and aliases."""
+        wanted = {normalize_text(name) for name in self.names()}
+        stored = set(self.name_keys.values_list("key", flat=True))
+        if stored - wanted:
+            self.name_keys.filter(key__in=stored - wanted).delete()
+        TermName.objects.bulk_create(TermName(term=self, key=key) for key in wanted - stored)
 
     @property
     def is_published(self) -> bool:
@@ -214,13 +259,17 @@ class Term(TimeStampedModel):
         self.set_aliases(self.alias_list)
         errors: dict[str, list] = {}
 
-        others = Term.objects.exclude(pk=self.pk)
-        if self.title and others.filter(title__iexact=self.title).exists():
+        taken = dict(
+            TermName.objects.filter(key__in=[normalize_text(name) for name in self.names()])
+            .exclude(term_id=self.pk)
+            .values_list("key", "term__title")
+        )
+        title_owner = taken.get(normalize_text(self.title)) if self.title else None
+        if title_owner and normalize_text(title_owner) == normalize_text(self.title):
             errors.setdefault("title", []).append(
                 ValidationError(_("Another term already has this title."), code="duplicate_title")
             )
-        title_owner = self._find_term_with_alias(others, self.title) if self.title else None
-        if title_owner:
+        elif title_owner:
             errors.setdefault("title", []).append(
                 ValidationError(
                     _("“%(title)s” is already an alias of “%(other)s”."),
@@ -229,14 +278,12 @@ class Term(TimeStampedModel):
                 )
             )
         for alias in self.alias_list:
-            other = others.filter(title__iexact=alias).first()
-            other_title = other.title if other else self._find_term_with_alias(others, alias)
-            if other_title:
+            if normalize_text(alias) in taken:
                 errors.setdefault("aliases", []).append(
                     ValidationError(
                         _("“%(alias)s” already names another term: “%(other)s”."),
                         code="alias_taken",
-                        params={"alias": alias, "other": other_title},
+                        params={"alias": alias, "other": taken[normalize_text(alias)]},
                     )
                 )
 
@@ -251,14 +298,20 @@ class Term(TimeStampedModel):
         if errors:
             raise ValidationError(errors)
 
-    @staticmethod
-    def _find_term_with_alias(terms: TermQuerySet, name: str) -> str | None:
-        # icontains narrows the rows in SQL; the exact per-line match happens here.
-        wanted = normalize_text(name)
-        for title, aliases in terms.filter(aliases__icontains=name).values_list("title", "aliases"):
-            if any(normalize_text(line) == wanted for line in aliases.splitlines()):
-                return title
-        return None
+
+class TermName(models.Model):
+    """Every title and alias, folded, once across the glossary: the database refuses an
+    alias that is already another term's title or alias."""
+
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="name_keys")
+    key = models.CharField(max_length=300, unique=True)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("term name")
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class OrderedItem(models.Model):
@@ -324,6 +377,7 @@ class FAQ(OrderedItem):
     # the database still refuses an empty question or answer.
     question = models.CharField(_("question"), max_length=300, blank=True)
     answer = models.TextField(_("answer"), blank=True, help_text=_("Markdown."))
+    answer_html = models.TextField(editable=False, default="")
 
     class Meta(OrderedItem.Meta):
         verbose_name = _("FAQ")
@@ -344,6 +398,10 @@ class FAQ(OrderedItem):
 
     def __str__(self) -> str:
         return self.question
+
+    def save(self, *args, **kwargs) -> None:
+        self.answer_html = render_markdown(self.answer)
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         # An inline on an unsaved term sets the relation before the term has an id.

@@ -401,6 +401,8 @@ class _GlossaryImporter:
             value = self.text(kind, slug, record, name)
             if value is not None:
                 wanted[name] = value
+        if "title" in wanted:
+            wanted["title"] = " ".join(wanted["title"].split())  # as Term.clean() stores it
         aliases = self.text_list(kind, slug, record, "aliases")
         status = self.text(kind, slug, record, "status")
         if status is not None:
@@ -412,7 +414,8 @@ class _GlossaryImporter:
             if not isinstance(record["in_development"], bool):
                 self.error(kind, slug, "in_development", "must be true or false")
             wanted["in_development"] = record["in_development"]
-        if "published_at" in record:
+        if record.get("published_at") is not None:
+            # null means "not given": publishing stamps the time once and keeps it.
             wanted["published_at"] = self.timestamp(slug, record, "published_at")
         if "updated_at" in record:
             self.timestamp(slug, record, "updated_at")  # checked; the CMS keeps its own
