@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 admin.site.site_header = "AI Glossary CMS"
 admin.site.site_title = "AI Glossary CMS"
@@ -10,4 +11,8 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="terms:glossary_index"), name="home"),
     path("admin/", admin.site.urls),
     path("glossary/", include("terms.urls")),
+    path("api/v1/", include("terms.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class TermsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "terms"
+    verbose_name = "Glossary"
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

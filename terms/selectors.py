@@ -1,25 +1,155 @@
 """The read paths shared by the pages, the admin and the API."""
 
-from django.db.models import Prefetch, QuerySet
+import string
+
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    FloatField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
-from .models import FAQ, Category, Term, TermReference
+from .cache import per_generation
+from .models import FAQ, Category, SiteSettings, Term, TermReference
+
+INDEX_LETTERS = [*string.ascii_uppercase, "0-9"]
+LIST_FIELDS = [
+    "slug",
+    "title",
+    "aliases",
+    "summary",
+    "in_development",
+    "updated_at",
+    "published_at",
+    "letter",
+    "category__slug",
+    "category__name",
+]
 
 
 def published_terms() -> QuerySet[Term]:
     return Term.objects.published().select_related("category")
 
 
-def term_for_page(*, slug: str) -> Term:
-    """A published term with everything its page shows, in a fixed number of queries."""
-    queryset = published_terms().prefetch_related(
+def term_list() -> QuerySet[Term]:
+    """Published terms with only the columns a list shows."""
+    return published_terms().only(*LIST_FIELDS)
+
+
+def term_page_queryset() -> QuerySet[Term]:
+    """Published terms with everything a term page shows, in a fixed number of queries."""
+    ordered_faqs = FAQ.objects.order_by("position", "id")
+    return published_terms().prefetch_related(
         "key_considerations",
-        Prefetch("faqs", queryset=FAQ.objects.order_by("position", "id")),
-        Prefetch("category__shared_faqs", queryset=FAQ.objects.order_by("position", "id")),
+        Prefetch("faqs", queryset=ordered_faqs),
+        Prefetch("category__shared_faqs", queryset=ordered_faqs),
         Prefetch("citations", queryset=TermReference.objects.select_related("reference")),
-        Prefetch("related", queryset=Term.objects.published().order_by("title")),
+        Prefetch("related", queryset=Term.objects.published().only("slug", "title", "summary")),
     )
-    return get_object_or_404(queryset, slug=slug)
+
+
+def term_for_page(*, slug: str) -> Term:
+    return get_object_or_404(term_page_queryset(), slug=slug)
+
+
+def site_settings() -> SiteSettings:
+    return per_generation("site-settings", SiteSettings.load)
+
+
+def search_terms(queryset: QuerySet[Term], query: str) -> QuerySet[Term]:
+    """Terms matching ``query``, annotated with ``relevance`` (higher is better).
+
+    The one place that decides how search works. PostgreSQL: weighted full-text search
+    (title and aliases, then summary, then definition) plus trigram similarity, so a
+    misspelt query still finds the term. Elsewhere: a case-insensitive match on title,
+    aliases and summary, title matches first.
+    """
+    query = " ".join(query.split())
+    if not query:
+        return queryset.annotate(relevance=Value(0.0))
+    if connection.vendor == "postgresql":
+        return _postgres_search(queryset, query)
+    return _fallback_search(queryset, query)
+
+
+def _postgres_search(queryset: QuerySet[Term], query: str) -> QuerySet[Term]:
+    table = Term._meta.db_table
+    tsquery = "websearch_to_tsquery('english', %s)"
+    # "%%" is a literal "%" (pg_trgm's similarity operators) next to the parameters.
+    matches = RawSQL(  # noqa: S611 - the query is a parameter, never in the SQL text
+        f"({table}.search_vector @@ {tsquery}"
+        f" OR {table}.title %% %s OR %s <%% {table}.title OR %s <%% {table}.aliases)",
+        [query, query, query, query],
+        output_field=BooleanField(),
+    )
+    relevance = RawSQL(  # noqa: S611 - as above
+        f"(ts_rank({table}.search_vector, {tsquery})"
+        f" + 2 * word_similarity(%s, {table}.title) + similarity({table}.title, %s)"
+        f" + word_similarity(%s, {table}.aliases))",
+        [query, query, query, query],
+        output_field=FloatField(),
+    )
+    return queryset.filter(matches).annotate(relevance=relevance)
+
+
+def _fallback_search(queryset: QuerySet[Term], query: str) -> QuerySet[Term]:
+    matches = Q(title__icontains=query) | Q(aliases__icontains=query) | Q(summary__icontains=query)
+    relevance = Case(
+        When(title__iexact=query, then=Value(3.0)),
+        When(title__istartswith=query, then=Value(2.0)),
+        When(Q(title__icontains=query) | Q(aliases__icontains=query), then=Value(1.0)),
+        default=Value(0.5),
+    )
+    return queryset.filter(matches).annotate(relevance=relevance)
+
+
+def letter_counts() -> list[dict]:
+    """Each index letter with its number of published terms, computed once per change."""
+
+    def compute():
+        counts = dict(
+            Term.objects.published()
+            .order_by()
+            .values_list("letter")
+            .annotate(total=Count("*"))
+            .values_list("letter", "total")
+        )
+        return [{"letter": letter, "count": counts.get(letter, 0)} for letter in INDEX_LETTERS]
+
+    return per_generation("letters", compute)
+
+
+def category_term_counts() -> dict[int, int]:
+    def compute():
+        return dict(
+            Term.objects.published()
+            .order_by()
+            .values_list("category")
+            .annotate(total=Count("*"))
+            .values_list("category", "total")
+        )
+
+    return per_generation("category-counts", compute)
+
+
+def public_categories() -> QuerySet[Category]:
+    return Category.objects.prefetch_related(
+        Prefetch("shared_faqs", queryset=FAQ.objects.order_by("position", "id"))
+    )
+
+
+def count_of(queryset: QuerySet) -> int:
+    """The number of rows, counted once per content change for each distinct filter."""
+    unordered = queryset.order_by()
+    return per_generation("count", unordered.count, str(unordered.query))
 
 
 def categories_with_published_terms() -> QuerySet[Category]:

@@ -1,0 +1,96 @@
+from django import forms
+from django_filters import rest_framework as filters
+from rest_framework.exceptions import ValidationError
+
+from ..models import Category, Term
+from ..selectors import INDEX_LETTERS, search_terms
+
+ORDERINGS = {
+    "title": ["title"],
+    "-title": ["-title"],
+    "updated_at": ["updated_at", "id"],
+    "-updated_at": ["-updated_at", "-id"],
+    "published_at": ["published_at", "id"],
+    "-published_at": ["-published_at", "-id"],
+    "relevance": ["-relevance", "title"],
+}
+SEARCH_MAX_LENGTH = 200
+
+
+class TermFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("ordering") == "relevance" and not cleaned.get("search"):
+            self.add_error("ordering", "Ordering by relevance needs a search.")
+        return cleaned
+
+
+class TermFilter(filters.FilterSet):
+    category = filters.ModelChoiceFilter(
+        queryset=Category.objects.all(),
+        to_field_name="slug",
+        help_text="A category slug, e.g. interpretability-explainability.",
+    )
+    letter = filters.ChoiceFilter(
+        choices=[(letter, letter) for letter in INDEX_LETTERS],
+        help_text="Titles starting with this letter (A–Z), or 0-9 for a digit.",
+    )
+    search = filters.CharFilter(
+        method="filter_search",
+        max_length=SEARCH_MAX_LENGTH,
+        help_text="Words to find in titles, aliases, summaries and (on PostgreSQL) "
+        "definitions. Tolerates misspellings on PostgreSQL. Results come in relevance "
+        "order unless `ordering` says otherwise.",
+    )
+    updated_since = filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Only terms changed at or after this ISO 8601 time, for incremental sync.",
+    )
+    ordering = filters.ChoiceFilter(
+        choices=[(name, name) for name in ORDERINGS],
+        method="filter_ordering",
+        help_text="title (default), -updated_at, published_at, their reverses, or relevance "
+        "(the default when searching).",
+    )
+
+    class Meta:
+        model = Term
+        fields = ["category", "letter", "search", "updated_since", "ordering"]
+        form = TermFilterForm
+
+    def filter_search(self, queryset, name, value):
+        return search_terms(queryset, value)
+
+    def filter_ordering(self, queryset, name, value):
+        return queryset  # applied last, in filter_queryset, once search has annotated
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        default = "relevance" if data.get("search") else "title"
+        return queryset.order_by(*ORDERINGS[data.get("ordering") or default])
+
+
+class StrictFilterBackend(filters.DjangoFilterBackend):
+    """Reject query parameters the endpoint does not know: a typo must not pass silently."""
+
+    def filter_queryset(self, request, queryset, view):
+        reject_unknown_parameters(request, view)
+        return super().filter_queryset(request, queryset, view)
+
+
+def reject_unknown_parameters(request, view) -> None:
+    allowed = set(getattr(view, "query_parameters", ()))
+    filterset_class = getattr(view, "filterset_class", None)
+    if filterset_class and getattr(view, "action", None) == "list":
+        allowed |= set(filterset_class.base_filters)
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        known = ", ".join(sorted(allowed)) or "none"
+        raise ValidationError(
+            {
+                name: [f"Unknown query parameter. This endpoint accepts: {known}."]
+                for name in unknown
+            }
+        )

@@ -1,0 +1,15 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("terms", views.TermViewSet, basename="term")
+router.register("categories", views.CategoryViewSet, basename="category")
+
+urlpatterns = [
+    *router.urls,
+    path("letters/", views.LettersView.as_view(), name="letters"),
+]

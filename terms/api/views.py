@@ -1,0 +1,125 @@
+from django.conf import settings
+from django.utils.cache import patch_cache_control
+from django.utils.http import http_date
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import selectors
+from ..cache import content_generation, generation_time
+from .filters import StrictFilterBackend, TermFilter, reject_unknown_parameters
+from .pagination import GlossaryPagination
+from .serializers import (
+    CategoryDetailSerializer,
+    CategorySerializer,
+    LetterSerializer,
+    TermDetailSerializer,
+    TermListSerializer,
+)
+
+ERROR = inline_serializer("Error", {"detail": serializers.CharField()})
+ERRORS = {
+    400: OpenApiResponse(
+        OpenApiTypes.OBJECT,
+        description="A query parameter is unknown or malformed. The body maps each parameter "
+        'to its messages, e.g. {"letter": ["Select a valid choice. Q1 is not one of the '
+        'available choices."]}.',
+    ),
+    404: OpenApiResponse(ERROR, description="Not found, not published, or past the last page."),
+    429: OpenApiResponse(ERROR, description="Too many requests; see the Retry-After header."),
+}
+
+
+class PublicContentMixin:
+    """Read-only, published content: cache headers, and no unknown query parameters."""
+
+    query_parameters: tuple[str, ...] = ("format",)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not getattr(self, "filter_backends", None) or self.action != "list":
+            reject_unknown_parameters(request, self)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method in ("GET", "HEAD") and response.status_code == 200:
+            response["Last-Modified"] = http_date(generation_time(content_generation()).timestamp())
+            patch_cache_control(response, public=True, max_age=settings.API_CACHE_MAX_AGE)
+        return response
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List published terms",
+        description="Paginated; filter by category, letter, search or change time.",
+        responses={200: TermListSerializer(many=True), **ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One term with everything its page shows",
+        responses={200: TermDetailSerializer, **ERRORS},
+    ),
+)
+class TermViewSet(
+    PublicContentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
+    filter_backends = [StrictFilterBackend]
+    filterset_class = TermFilter
+    pagination_class = GlossaryPagination
+    query_parameters = ("format", "page", "page_size")
+
+    def get_queryset(self):
+        if self.action == "retrieve":
+            return selectors.term_page_queryset()
+        return selectors.term_list()
+
+    def get_serializer_class(self):
+        return TermDetailSerializer if self.action == "retrieve" else TermListSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="All categories with their shared FAQs and published term counts",
+        responses={200: CategorySerializer(many=True), **ERRORS},
+    ),
+    retrieve=extend_schema(
+        summary="One category, with its schema.org markup",
+        responses={200: CategoryDetailSerializer, **ERRORS},
+    ),
+)
+class CategoryViewSet(
+    PublicContentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.public_categories()
+
+    def get_serializer_class(self):
+        return CategoryDetailSerializer if self.action == "retrieve" else CategorySerializer
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "term_counts": selectors.category_term_counts()}
+
+
+class LettersView(PublicContentMixin, APIView):
+    action = "letters"
+
+    @extend_schema(
+        summary="The A–Z index",
+        description="Every letter A–Z and 0-9, with its number of published terms (zero included).",
+        responses={200: LetterSerializer(many=True), **ERRORS},
+    )
+    def get(self, request):
+        rows = selectors.letter_counts()
+        return Response(LetterSerializer(rows, many=True, context={"request": request}).data)
