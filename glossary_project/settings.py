@@ -115,6 +115,9 @@ DATABASES = {
     )
 }
 DATABASE_IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+if not DATABASE_IS_POSTGRES:
+    # A file, not memory, so that tests can start a server process that sees the test data.
+    DATABASES["default"]["TEST"] = {"NAME": f"{DATABASES['default']['NAME']}.test"}
 if DATABASE_IS_POSTGRES:
     INSTALLED_APPS.append("django.contrib.postgres")
     # Typo tolerance of search: a query word matches a title word this similar
