@@ -70,7 +70,7 @@ class TermViewSet(
     PublicContentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     lookup_field = "slug"
-    lookup_value_regex = "[-a-zA-Z0-9_]+"
+    lookup_value_regex = "[^/]+"  # anything else is a JSON 404 from the view
     filter_backends = [StrictFilterBackend]
     filterset_class = TermFilter
     pagination_class = GlossaryPagination
@@ -99,7 +99,7 @@ class CategoryViewSet(
     PublicContentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     lookup_field = "slug"
-    lookup_value_regex = "[-a-zA-Z0-9_]+"
+    lookup_value_regex = "[^/]+"  # anything else is a JSON 404 from the view
     pagination_class = None
 
     def get_queryset(self):
