@@ -279,3 +279,24 @@ def test_timestamps_are_timezone_aware():
     term = TermFactory()
     assert term.created_at.tzinfo is not None
     assert term.updated_at - term.created_at < datetime.timedelta(seconds=5)
+
+
+def test_database_refuses_an_alias_that_is_another_terms_title_even_without_validation():
+    TermFactory(title="Large Language Model")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TermFactory(title="LLM", aliases="large  LANGUAGE model")
+
+
+def test_renaming_a_term_frees_its_old_title_for_another_terms_alias():
+    term = TermFactory(title="Large Language Model")
+    term.title = "LLM (large language model)"
+    term.save()
+    other = TermFactory.build(category=term.category, aliases="Large Language Model")
+    other.full_clean()
+    other.save()
+    assert other.alias_list == ["Large Language Model"]
+
+
+def test_the_index_letter_follows_the_title():
+    assert TermFactory(title="agentic workflow").letter == "A"
+    assert TermFactory(title="3D reconstruction").letter == "0-9"
