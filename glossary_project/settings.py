@@ -149,6 +149,8 @@ else:
 # default only where every process sees the same cache (Redis) or there is one process.
 API_RESPONSE_CACHE = env_bool("API_RESPONSE_CACHE", bool(CACHE_URL) or DEBUG)
 CONTENT_CACHE_SECONDS = env_int("CONTENT_CACHE_SECONDS", 3600)
+# Responses each worker also keeps in its own memory (keyed by generation, never stale).
+API_RECENT_RESPONSES = env_int("API_RECENT_RESPONSES", 500)
 # What browsers and CDNs may reuse without asking again.
 API_CACHE_MAX_AGE = env_int("API_CACHE_MAX_AGE", 60)
 
@@ -158,7 +160,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["terms.api.throttling.AnonymousRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_RATE", "120/minute")},
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "terms.api.exceptions.api_exception_handler",

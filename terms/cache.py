@@ -7,25 +7,66 @@ are simply never read again and expire.
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TypeVar
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import connection, transaction
 
 GENERATION_KEY = "glossary:generation"
 T = TypeVar("T")
 
+_pinned_generation: ContextVar[int | None] = ContextVar("pinned_generation", default=None)
+
 
 def content_generation() -> int:
     """The current content generation: the time of the last change, in nanoseconds."""
+    pinned = _pinned_generation.get()
+    if pinned is not None:
+        return pinned
     generation = cache.get(GENERATION_KEY)
     if generation is None:
         cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
         generation = cache.get(GENERATION_KEY) or time.time_ns()
     return generation
+
+
+@contextmanager
+def pinned_generation(generation: int) -> Iterator[None]:
+    """Within a request, read every cached value at the one generation fetched at its start."""
+    token = _pinned_generation.set(generation)
+    try:
+        yield
+    finally:
+        _pinned_generation.reset(token)
+
+
+def generation_and_hits(counter_key: str, window_seconds: int) -> tuple[int, int]:
+    """The content generation, and the count of ``counter_key`` after adding this request.
+
+    On Redis both come back in one round trip (a pipeline), which is most of the cost of
+    serving a cached response.
+    """
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        backend.add(counter_key, 0, timeout=window_seconds)
+        return content_generation(), backend.incr(counter_key)
+    # Django's Redis backend stores whole numbers as plain Redis integers, so raw
+    # commands and cache.get() read the same values.
+    client = backend._cache.get_client(write=True)
+    generation_key = backend.make_and_validate_key(GENERATION_KEY)
+    counter = backend.make_and_validate_key(counter_key)
+    pipeline = client.pipeline(transaction=False)
+    pipeline.get(generation_key)
+    pipeline.incr(counter)
+    pipeline.expire(counter, window_seconds)
+    generation, hits, _expiry_set = pipeline.execute()
+    return (int(generation) if generation is not None else content_generation()), hits
 
 
 def generation_time(generation: int) -> datetime:

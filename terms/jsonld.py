@@ -3,7 +3,7 @@
 from django.utils.html import strip_tags
 
 
-def term_json_ld(term, *, term_url: str, category_url: str) -> dict:
+def term_json_ld(term, *, own_faqs, term_url: str, category_url: str) -> dict:
     """A DefinedTerm in its category's DefinedTermSet, plus a FAQPage of the term's own FAQs.
 
     A category's shared FAQs are marked up once, on the category, never on each term.
@@ -24,7 +24,6 @@ def term_json_ld(term, *, term_url: str, category_url: str) -> dict:
     if term.alias_list:
         defined_term["alternateName"] = term.alias_list
     graph = [defined_term]
-    own_faqs = list(term.faqs.all())
     if own_faqs:
         graph.append(faq_page(own_faqs, page_url=term_url))
     return {"@context": "https://schema.org", "@graph": graph}

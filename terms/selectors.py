@@ -1,6 +1,8 @@
 """The read paths shared by the pages, the admin and the API."""
 
 import string
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import (
@@ -16,9 +18,10 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
 from .cache import per_generation
-from .models import FAQ, Category, SiteSettings, Term, TermReference
+from .models import FAQ, Category, SiteSettings, Term
 
 INDEX_LETTERS = [*string.ascii_uppercase, "0-9"]
 LIST_FIELDS = [
@@ -44,20 +47,77 @@ def term_list() -> QuerySet[Term]:
     return published_terms().only(*LIST_FIELDS)
 
 
-def term_page_queryset() -> QuerySet[Term]:
-    """Published terms with everything a term page shows, in a fixed number of queries."""
-    ordered_faqs = FAQ.objects.order_by("position", "id")
-    return published_terms().prefetch_related(
-        "key_considerations",
-        Prefetch("faqs", queryset=ordered_faqs),
-        Prefetch("category__shared_faqs", queryset=ordered_faqs),
-        Prefetch("citations", queryset=TermReference.objects.select_related("reference")),
-        Prefetch("related", queryset=Term.objects.published().only("slug", "title", "summary")),
+class FAQItem(NamedTuple):
+    question: str
+    answer: str
+    answer_html: str
+
+
+class ReferenceItem(NamedTuple):
+    title: str
+    publisher: str
+    year: int | None
+    url: str
+
+
+class RelatedItem(NamedTuple):
+    slug: str
+    title: str
+    summary: str
+
+    def get_absolute_url(self) -> str:
+        return reverse("terms:term_detail", kwargs={"slug": self.slug})
+
+
+@dataclass
+class TermPage:
+    """A published term with everything its page shows. Reads like the Term it wraps."""
+
+    term: Term
+    key_considerations: list[str]
+    own_faqs: list[FAQItem]
+    shared_faqs: list[FAQItem]
+    references: list[ReferenceItem]
+    related: list[RelatedItem]
+
+    @property
+    def faqs(self) -> list[FAQItem]:
+        """The term's own questions, then those its category shares."""
+        return [*self.own_faqs, *self.shared_faqs]
+
+    def __getattr__(self, name):
+        return getattr(self.term, name)
+
+
+def term_page(*, slug: str) -> TermPage:
+    """The page of a published term, in five plain queries whatever its size (or 404)."""
+    term = get_object_or_404(published_terms(), slug=slug)
+    own_faqs, shared_faqs = [], []
+    faq_rows = (
+        FAQ.objects.filter(Q(term_id=term.pk) | Q(category_id=term.category_id))
+        .order_by("position", "id")
+        .values_list("term_id", "question", "answer", "answer_html")
     )
-
-
-def term_for_page(*, slug: str) -> Term:
-    return get_object_or_404(term_page_queryset(), slug=slug)
+    for term_id, *faq in faq_rows:
+        (own_faqs if term_id is not None else shared_faqs).append(FAQItem(*faq))
+    return TermPage(
+        term=term,
+        key_considerations=list(term.key_considerations.values_list("text", flat=True)),
+        own_faqs=own_faqs,
+        shared_faqs=shared_faqs,
+        references=[
+            ReferenceItem(*row)
+            for row in term.citations.values_list(
+                "reference__title", "reference__publisher", "reference__year", "reference__url"
+            )
+        ],
+        related=[
+            RelatedItem(*row)
+            for row in term.related.filter(status=Term.Status.PUBLISHED)
+            .order_by("title")
+            .values_list("slug", "title", "summary")
+        ],
+    )
 
 
 def site_settings() -> SiteSettings:
@@ -150,9 +210,3 @@ def count_of(queryset: QuerySet) -> int:
     """The number of rows, counted once per content change for each distinct filter."""
     unordered = queryset.order_by()
     return per_generation("count", unordered.count, str(unordered.query))
-
-
-def categories_with_published_terms() -> QuerySet[Category]:
-    return Category.objects.prefetch_related(
-        Prefetch("terms", queryset=Term.objects.published().order_by("title"), to_attr="published")
-    )

@@ -2,7 +2,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
 from . import selectors
-from .models import Category, SiteSettings
+from .models import Category
 
 
 def glossary_index(request):
@@ -18,11 +18,10 @@ def category_detail(request, slug):
 
 
 def term_detail(request, slug):
-    term = selectors.term_for_page(slug=slug)
-    cta_heading, cta_body = SiteSettings.load().call_to_action(term)
+    page = selectors.term_page(slug=slug)
+    cta_heading, cta_body = selectors.site_settings().call_to_action(page.term)
     context = {
-        "term": term,
-        "faqs": [*term.faqs.all(), *term.category.shared_faqs.all()],
+        "term": page,
         "cta_heading": cta_heading,
         "cta_body": cta_body,
     }

@@ -1,59 +1,82 @@
 import hashlib
+from collections import OrderedDict
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe
-from rest_framework.throttling import AnonRateThrottle
 
-from ..cache import content_generation
+from ..cache import generation_and_hits, pinned_generation
+from .throttling import anonymous_rate, counter_key, mark_counted
 
-API_PREFIX = "/api/v1/"
+API_PREFIX = "/api/"
 
 
 class ApiResponseCacheMiddleware:
-    """Serve repeated anonymous API reads from the shared cache, without the database.
+    """Serve repeated anonymous API reads from the cache, without the database.
 
-    The key carries the content generation, so a change anywhere is visible on the very
-    next request to every worker. Hits still pay the anonymous throttle and answer
-    conditional requests with 304. Only complete 200 JSON responses are stored.
+    For every anonymous API request, one round trip to the shared cache reads the
+    content generation and counts the request against the anonymous rate limit. Stored
+    responses are keyed by that generation, so any content change is visible on the very
+    next request to every worker. Each process also keeps the most recent responses in
+    memory; their keys carry the generation too, so they are never served stale.
+    Only complete 200 JSON responses are stored; conditional requests get 304.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.recent: OrderedDict[str, tuple[bytes, dict]] = OrderedDict()
 
     def __call__(self, request):
-        if not settings.API_RESPONSE_CACHE or not self.cacheable(request):
+        if not request.path.startswith(API_PREFIX) or not self.anonymous(request):
             return self.get_response(request)
-        key = self.key(request)
-        stored = cache.get(key)
+        key, limit, seconds_left = counter_key(request)
+        generation, hits = generation_and_hits(key, anonymous_rate()[1])
+        mark_counted(request)
+        if hits > limit:
+            return self.too_many_requests(seconds_left)
+        with pinned_generation(generation):
+            if not settings.API_RESPONSE_CACHE or request.method not in ("GET", "HEAD"):
+                return self.get_response(request)
+            return self.cached_response(request, generation)
+
+    def cached_response(self, request, generation: int):
+        key = self.key(request, generation)
+        stored = self.recent.get(key)
+        if stored is None:
+            stored = cache.get(key)
+            if stored is not None:
+                self.remember(key, stored)
         if stored is not None:
-            throttled = self.throttled(request)
-            return throttled or self.replay(request, *stored)
+            return self.replay(request, *stored)
         response = self.get_response(request)
         if self.storable(response):
             headers = {name: value for name, value in response.items() if name != "Set-Cookie"}
-            cache.set(key, (response.content, headers), timeout=settings.CONTENT_CACHE_SECONDS)
+            stored = (response.content, headers)
+            cache.set(key, stored, timeout=settings.CONTENT_CACHE_SECONDS)
+            self.remember(key, stored)
         return response
 
+    def remember(self, key: str, stored: tuple[bytes, dict]) -> None:
+        self.recent[key] = stored
+        if len(self.recent) > settings.API_RECENT_RESPONSES:
+            self.recent.popitem(last=False)
+
     @staticmethod
-    def cacheable(request) -> bool:
+    def anonymous(request) -> bool:
         return (
-            request.method in ("GET", "HEAD")
-            and request.path.startswith(API_PREFIX)
-            and "HTTP_AUTHORIZATION" not in request.META
+            "HTTP_AUTHORIZATION" not in request.META
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
         )
 
     @staticmethod
-    def key(request) -> str:
+    def key(request, generation: int) -> str:
         identity = "\x1f".join(
             [request.get_host(), request.get_full_path(), request.headers.get("Accept", "")]
         )
         digest = hashlib.blake2b(identity.encode(), digest_size=16).hexdigest()
-        return f"api:{content_generation()}:{digest}"
+        return f"api:{generation}:{digest}"
 
     @staticmethod
     def storable(response) -> bool:
@@ -65,18 +88,12 @@ class ApiResponseCacheMiddleware:
         )
 
     @staticmethod
-    def throttled(request):
-        request.user = AnonymousUser()
-        throttle = AnonRateThrottle()
-        if throttle.allow_request(request, None):
-            return None
-        wait = throttle.wait()
-        seconds = int(wait) + 1 if wait is not None else 60
+    def too_many_requests(seconds_left: int) -> JsonResponse:
         response = JsonResponse(
-            {"detail": f"Request was throttled. Expected available in {seconds} seconds."},
+            {"detail": f"Request was throttled. Expected available in {seconds_left} seconds."},
             status=429,
         )
-        response["Retry-After"] = str(seconds)
+        response["Retry-After"] = str(seconds_left)
         return response
 
     @staticmethod

@@ -1,3 +1,5 @@
+from datetime import UTC
+
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -9,10 +11,6 @@ from ..selectors import site_settings
 
 def absolute(context, path: str) -> str:
     return context["request"].build_absolute_uri(path)
-
-
-def term_api_url(context, slug: str) -> str:
-    return absolute(context, reverse("api:term-detail", kwargs={"slug": slug}))
 
 
 class CategoryRefSerializer(serializers.Serializer):
@@ -45,75 +43,99 @@ class CallToActionSerializer(serializers.Serializer):
     inquiry_url = serializers.CharField(help_text="The advisory contact form for this term.")
 
 
+def iso_time(moment) -> str | None:
+    """As DRF's DateTimeField writes it: ISO 8601 in UTC, with Z."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
+
+
 class TermListSerializer(serializers.Serializer):
+    """One term in a list.
+
+    The fields below document the payload (the OpenAPI schema is built from them);
+    ``to_representation`` writes the same keys directly, because DRF's per-field
+    machinery costs more than the database on a list page. Tests hold the two together.
+    """
+
     slug = serializers.CharField()
     title = serializers.CharField()
-    aliases = serializers.ListField(child=serializers.CharField(), source="alias_list")
+    aliases = serializers.ListField(child=serializers.CharField())
     summary = serializers.CharField()
     category = CategoryRefSerializer()
     in_development = serializers.BooleanField(
         help_text="True when the entry carries a note that its content is still being developed."
     )
     updated_at = serializers.DateTimeField()
-    url = serializers.SerializerMethodField(help_text="This term in the API.")
-    web_url = serializers.SerializerMethodField(help_text="This term's public page.")
+    url = serializers.CharField(help_text="This term in the API.")
+    web_url = serializers.CharField(help_text="This term's public page.")
 
-    def get_url(self, term) -> str:
-        return term_api_url(self.context, term.slug)
+    def to_representation(self, term) -> dict:
+        api_base, web_base = self.url_bases()
+        return {
+            "slug": term.slug,
+            "title": term.title,
+            "aliases": term.alias_list,
+            "summary": term.summary,
+            "category": {"slug": term.category.slug, "name": term.category.name},
+            "in_development": term.in_development,
+            "updated_at": iso_time(term.updated_at),
+            "url": f"{api_base}{term.slug}/",
+            "web_url": f"{web_base}{term.slug}/",
+        }
 
-    def get_web_url(self, term) -> str:
-        return absolute(self.context, term.get_absolute_url())
+    def url_bases(self) -> tuple[str, str]:
+        """Absolute addresses of the API's and the site's term lists, worked out once."""
+        if not hasattr(self, "_url_bases"):
+            self._url_bases = (
+                absolute(self.context, reverse("api:term-list")),
+                absolute(self.context, reverse("terms:glossary_index")),
+            )
+        return self._url_bases
 
 
 class TermDetailSerializer(TermListSerializer):
+    """A whole term page (a selectors.TermPage); written directly, as the list is."""
+
     definition = serializers.CharField(help_text="Markdown.")
     definition_html = serializers.CharField(help_text="Sanitised HTML.")
     why_it_matters = serializers.CharField(help_text="Markdown: why it matters for business.")
     why_it_matters_html = serializers.CharField(help_text="Sanitised HTML.")
-    key_considerations = serializers.SerializerMethodField()
-    faqs = serializers.SerializerMethodField(
-        help_text="The term's own questions, then those its category shares."
-    )
-    references = serializers.SerializerMethodField()
-    related = serializers.SerializerMethodField(help_text="Published related terms only.")
-    cta = serializers.SerializerMethodField(help_text="The call to action closing the page.")
+    key_considerations = serializers.ListField(child=serializers.CharField())
+    faqs = FAQSerializer(many=True, help_text="The term's own questions, then its category's.")
+    references = ReferenceSerializer(many=True)
+    related = RelatedTermSerializer(many=True, help_text="Published related terms only.")
+    cta = CallToActionSerializer(help_text="The call to action closing the page.")
     published_at = serializers.DateTimeField()
-    json_ld = serializers.SerializerMethodField(
+    json_ld = serializers.JSONField(
         help_text="schema.org DefinedTerm in its DefinedTermSet, and a FAQPage of the "
         "term's own FAQs (shared FAQs are marked up on their category)."
     )
 
-    def get_key_considerations(self, term) -> list[str]:
-        return [item.text for item in term.key_considerations.all()]
-
-    @extend_schema_field(FAQSerializer(many=True))
-    def get_faqs(self, term):
-        faqs = [*term.faqs.all(), *term.category.shared_faqs.all()]
-        return FAQSerializer(faqs, many=True).data
-
-    @extend_schema_field(ReferenceSerializer(many=True))
-    def get_references(self, term):
-        return ReferenceSerializer(
-            [citation.reference for citation in term.citations.all()], many=True
-        ).data
-
-    @extend_schema_field(RelatedTermSerializer(many=True))
-    def get_related(self, term):
-        return RelatedTermSerializer(term.related.all(), many=True).data
-
-    @extend_schema_field(CallToActionSerializer)
-    def get_cta(self, term):
-        heading, body = site_settings().call_to_action(term)
-        inquiry_url = absolute(self.context, f"/advisory/?term={term.slug}")
-        return {"heading": heading, "body": body, "inquiry_url": inquiry_url}
-
-    @extend_schema_field(OpenApiTypes.OBJECT)
-    def get_json_ld(self, term):
-        return term_json_ld(
-            term,
-            term_url=self.get_web_url(term),
-            category_url=absolute(self.context, term.category.get_absolute_url()),
-        )
+    def to_representation(self, page) -> dict:
+        data = super().to_representation(page)
+        heading, body = site_settings().call_to_action(page.term)
+        data |= {
+            "definition": page.definition,
+            "definition_html": page.definition_html,
+            "why_it_matters": page.why_it_matters,
+            "why_it_matters_html": page.why_it_matters_html,
+            "key_considerations": page.key_considerations,
+            "faqs": [faq._asdict() for faq in page.faqs],
+            "references": [reference._asdict() for reference in page.references],
+            "related": [related._asdict() for related in page.related],
+            "cta": {
+                "heading": heading,
+                "body": body,
+                "inquiry_url": absolute(self.context, f"/advisory/?term={page.slug}"),
+            },
+            "published_at": iso_time(page.published_at),
+            "json_ld": term_json_ld(
+                page.term,
+                own_faqs=page.own_faqs,
+                term_url=data["web_url"],
+                category_url=absolute(self.context, page.category.get_absolute_url()),
+            ),
+        }
+        return data
 
 
 class CategorySerializer(serializers.Serializer):

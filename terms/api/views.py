@@ -77,9 +77,10 @@ class TermViewSet(
     query_parameters = ("format", "page", "page_size")
 
     def get_queryset(self):
-        if self.action == "retrieve":
-            return selectors.term_page_queryset()
         return selectors.term_list()
+
+    def get_object(self):
+        return selectors.term_page(slug=self.kwargs["slug"])
 
     def get_serializer_class(self):
         return TermDetailSerializer if self.action == "retrieve" else TermListSerializer

@@ -27,11 +27,12 @@ DEMO = Path(__file__).resolve().parents[2] / "terms" / "demo" / "glossary.json"
 
 
 @pytest.fixture
-def api_schema(db, monkeypatch, settings):
+def api_schema(db, settings):
     settings.ALLOWED_HOSTS = ["localhost"]
-    monkeypatch.setattr(
-        "rest_framework.throttling.AnonRateThrottle.THROTTLE_RATES", {"anon": "1000000/minute"}
-    )
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "1000000/minute"},
+    }
     cache.clear()
     glossary_import(data=json.loads(DEMO.read_text(encoding="utf-8")))
     # As Django's test client does: keep the test's connection (and transaction) open.
