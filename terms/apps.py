@@ -7,6 +7,6 @@ class TermsConfig(AppConfig):
     verbose_name = "Glossary"
 
     def ready(self):
-        from . import signals
+        from . import checks, signals  # noqa: F401 - checks register themselves
 
         signals.connect()

@@ -174,14 +174,14 @@ class Term(TimeStampedModel):
     objects = TermQuerySet.as_manager()
 
     class Meta:
-        ordering = ["title"]
+        ordering = [Lower("title")]
         verbose_name = _("term")
         verbose_name_plural = _("terms")
         # Each public list order and filter is served by an index, not a sort of the table.
         indexes = [
-            models.Index(fields=["status", "title"], name="term_status_title"),
-            models.Index(fields=["status", "letter", "title"], name="term_status_letter_title"),
-            models.Index(fields=["category", "status", "title"], name="term_category_status_title"),
+            models.Index("status", Lower("title"), name="term_status_title"),
+            models.Index("status", "letter", Lower("title"), name="term_status_letter_title"),
+            models.Index("category", "status", Lower("title"), name="term_category_status_title"),
             models.Index(fields=["status", "updated_at"], name="term_status_updated"),
             models.Index(fields=["status", "published_at"], name="term_status_published"),
         ]

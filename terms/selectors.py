@@ -17,6 +17,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
@@ -114,7 +115,7 @@ def term_page(*, slug: str) -> TermPage:
         related=[
             RelatedItem(*row)
             for row in term.related.filter(status=Term.Status.PUBLISHED)
-            .order_by("title")
+            .order_by(Lower("title"))
             .values_list("slug", "title", "summary")
         ],
     )

@@ -1,20 +1,45 @@
+from datetime import UTC
+
 from django import forms
+from django.db.models.functions import Lower
 from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField
 from rest_framework.exceptions import ValidationError
 
 from ..models import Category, Term
 from ..selectors import INDEX_LETTERS, search_terms
 
 ORDERINGS = {
-    "title": ["title"],
-    "-title": ["-title"],
+    "title": [Lower("title")],
+    "-title": [Lower("title").desc()],
     "updated_at": ["updated_at", "id"],
     "-updated_at": ["-updated_at", "-id"],
     "published_at": ["published_at", "id"],
     "-published_at": ["-published_at", "-id"],
-    "relevance": ["-relevance", "title"],
+    "relevance": ["-relevance", Lower("title")],
 }
 SEARCH_MAX_LENGTH = 200
+
+
+class UTCDateTimeField(IsoDateTimeField):
+    """ISO 8601, refused when it cannot be expressed in UTC (the database's time zone)."""
+
+    def clean(self, value):
+        moment = super().clean(value)
+        if moment is None:
+            return None
+        try:
+            # In UTC, so that no database sees an offset it cannot store (PostgreSQL
+            # refuses +17:49, which Python accepts).
+            return moment.astimezone(UTC)
+        except OverflowError as error:
+            raise forms.ValidationError(
+                "Enter a date and time between years 1 and 9999 in UTC."
+            ) from error
+
+
+class UTCDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UTCDateTimeField
 
 
 class TermFilterForm(forms.Form):
@@ -42,7 +67,7 @@ class TermFilter(filters.FilterSet):
         "definitions. Tolerates misspellings on PostgreSQL. Results come in relevance "
         "order unless `ordering` says otherwise.",
     )
-    updated_since = filters.IsoDateTimeFilter(
+    updated_since = UTCDateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
         help_text="Only terms changed at or after this ISO 8601 time, for incremental sync.",
@@ -82,9 +107,11 @@ class StrictFilterBackend(filters.DjangoFilterBackend):
 
 def reject_unknown_parameters(request, view) -> None:
     allowed = set(getattr(view, "query_parameters", ()))
-    filterset_class = getattr(view, "filterset_class", None)
-    if filterset_class and getattr(view, "action", None) == "list":
-        allowed |= set(filterset_class.base_filters)
+    if getattr(view, "action", None) == "list":
+        allowed |= set(getattr(view, "list_query_parameters", ()))
+        filterset_class = getattr(view, "filterset_class", None)
+        if filterset_class:
+            allowed |= set(filterset_class.base_filters)
     unknown = sorted(set(request.query_params) - allowed)
     if unknown:
         known = ", ".join(sorted(allowed)) or "none"

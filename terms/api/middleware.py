@@ -73,7 +73,12 @@ class ApiResponseCacheMiddleware:
     @staticmethod
     def key(request, generation: int) -> str:
         identity = "\x1f".join(
-            [request.get_host(), request.get_full_path(), request.headers.get("Accept", "")]
+            [
+                request.scheme,
+                request.get_host(),
+                request.get_full_path(),
+                request.headers.get("Accept", ""),
+            ]
         )
         digest = hashlib.blake2b(identity.encode(), digest_size=16).hexdigest()
         return f"api:{generation}:{digest}"

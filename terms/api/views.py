@@ -1,20 +1,28 @@
 from django.conf import settings
+from django.http import Http404
 from django.utils.cache import patch_cache_control
 from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
+    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
     inline_serializer,
 )
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import selectors
 from ..cache import content_generation, generation_time
-from .filters import StrictFilterBackend, TermFilter, reject_unknown_parameters
+from .filters import (
+    SEARCH_MAX_LENGTH,
+    StrictFilterBackend,
+    TermFilter,
+    reject_unknown_parameters,
+)
 from .pagination import GlossaryPagination
 from .serializers import (
     CategoryDetailSerializer,
@@ -47,6 +55,12 @@ class PublicContentMixin:
         if not getattr(self, "filter_backends", None) or self.action != "list":
             reject_unknown_parameters(request, self)
 
+    def perform_content_negotiation(self, request, force=False):
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404 as error:
+            raise ValidationError({"format": ["Unsupported format; use json."]}) from error
+
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         if request.method in ("GET", "HEAD") and response.status_code == 200:
@@ -59,6 +73,21 @@ class PublicContentMixin:
     list=extend_schema(
         summary="List published terms",
         description="Paginated; filter by category, letter, search or change time.",
+        parameters=[
+            OpenApiParameter(
+                "page", {"type": "integer", "minimum": 1}, description="Page number, from 1."
+            ),
+            OpenApiParameter(
+                "page_size",
+                {"type": "integer", "minimum": 1, "maximum": GlossaryPagination.max_page_size},
+                description="Terms a page: 20 unless given, at most 100.",
+            ),
+            OpenApiParameter(
+                "search",
+                {"type": "string", "maxLength": SEARCH_MAX_LENGTH},
+                description=TermFilter.base_filters["search"].extra["help_text"],
+            ),
+        ],
         responses={200: TermListSerializer(many=True), **ERRORS},
     ),
     retrieve=extend_schema(
@@ -70,11 +99,11 @@ class TermViewSet(
     PublicContentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     lookup_field = "slug"
-    lookup_value_regex = "[^/]+"  # anything else is a JSON 404 from the view
+    lookup_value_regex = "[^/\x00]+"  # anything else is a JSON 404 from the view
     filter_backends = [StrictFilterBackend]
     filterset_class = TermFilter
     pagination_class = GlossaryPagination
-    query_parameters = ("format", "page", "page_size")
+    list_query_parameters = ("page", "page_size")
 
     def get_queryset(self):
         return selectors.term_list()
@@ -100,7 +129,7 @@ class CategoryViewSet(
     PublicContentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     lookup_field = "slug"
-    lookup_value_regex = "[^/]+"  # anything else is a JSON 404 from the view
+    lookup_value_regex = "[^/\x00]+"  # anything else is a JSON 404 from the view
     pagination_class = None
 
     def get_queryset(self):

@@ -1,0 +1,100 @@
+"""The OpenAPI schema is complete and valid, and the interactive docs open."""
+
+import pytest
+from openapi_spec_validator import validate
+
+pytestmark = pytest.mark.django_db
+
+PATHS = [
+    "/api/v1/terms/",
+    "/api/v1/terms/{slug}/",
+    "/api/v1/categories/",
+    "/api/v1/categories/{slug}/",
+    "/api/v1/letters/",
+]
+
+
+@pytest.fixture
+def schema(client):
+    response = client.get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.oai.openapi+json")
+    return response.json()
+
+
+def parameters(operation: dict) -> dict[str, dict]:
+    return {parameter["name"]: parameter for parameter in operation.get("parameters", [])}
+
+
+def test_the_schema_is_valid_openapi_3(schema):
+    validate(schema)
+    assert schema["openapi"].startswith("3.")
+    assert schema["info"]["title"] == "AI Glossary API"
+
+
+def test_the_schema_documents_every_endpoint_and_only_reads(schema):
+    assert sorted(schema["paths"]) == sorted(PATHS)
+    for path in PATHS:
+        assert set(schema["paths"][path]) == {"get"}, path
+
+
+def test_the_term_list_documents_its_filters_and_pagination(schema):
+    documented = parameters(schema["paths"]["/api/v1/terms/"]["get"])
+    assert set(documented) == {
+        "category",
+        "letter",
+        "search",
+        "updated_since",
+        "ordering",
+        "page",
+        "page_size",
+    }
+    assert all(parameter["in"] == "query" for parameter in documented.values())
+    assert set(documented["letter"]["schema"]["enum"]) == {*"ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0-9"}
+    assert {"title", "-updated_at", "published_at", "relevance"} <= set(
+        documented["ordering"]["schema"]["enum"]
+    )
+    assert documented["updated_since"]["schema"]["format"] == "date-time"
+    assert documented["page"]["schema"]["type"] == documented["page_size"]["schema"]["type"]
+
+
+def test_the_term_list_documents_the_limits_it_enforces(schema):
+    documented = parameters(schema["paths"]["/api/v1/terms/"]["get"])
+    assert documented["page"]["schema"].get("minimum") == 1
+    assert documented["page_size"]["schema"].get("minimum") == 1
+    assert documented["page_size"]["schema"].get("maximum") == 100
+    assert documented["search"]["schema"].get("maxLength") == 200
+
+
+def test_the_term_list_documents_its_page_shape_and_errors(schema):
+    responses = schema["paths"]["/api/v1/terms/"]["get"]["responses"]
+    assert {"200", "400", "404", "429"} <= set(responses)
+    page_ref = responses["200"]["content"]["application/json"]["schema"]["$ref"]
+    page = schema["components"]["schemas"][page_ref.rsplit("/", 1)[-1]]
+    assert set(page["properties"]) == {"count", "next", "previous", "results"}
+    item_ref = page["properties"]["results"]["items"]["$ref"]
+    item = schema["components"]["schemas"][item_ref.rsplit("/", 1)[-1]]
+    assert set(item["properties"]) == {
+        *("slug", "title", "aliases", "summary", "category", "in_development", "updated_at"),
+        *("url", "web_url"),
+    }
+
+
+def test_the_term_page_documents_every_field(schema):
+    responses = schema["paths"]["/api/v1/terms/{slug}/"]["get"]["responses"]
+    detail_ref = responses["200"]["content"]["application/json"]["schema"]["$ref"]
+    detail = schema["components"]["schemas"][detail_ref.rsplit("/", 1)[-1]]
+    assert set(detail["properties"]) == {
+        *("slug", "title", "aliases", "summary", "category", "in_development", "updated_at"),
+        *("url", "web_url", "definition", "definition_html", "why_it_matters"),
+        *("why_it_matters_html", "key_considerations", "faqs", "references", "related"),
+        *("cta", "published_at", "json_ld"),
+    }
+    assert "404" in responses
+
+
+def test_the_interactive_docs_open(client):
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert b"/api/schema/" in response.content
