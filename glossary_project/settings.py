@@ -71,10 +71,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a repeated anonymous API read is answered from the cache with the headers
+    # the rest of the stack gave it the first time (CORS ones are kept per Origin).
+    "terms.api.middleware.ApiResponseCacheMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    # Serves repeated anonymous API reads from the shared cache, before the rest runs.
-    "terms.api.middleware.ApiResponseCacheMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

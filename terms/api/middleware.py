@@ -21,7 +21,9 @@ class ApiResponseCacheMiddleware:
     responses are keyed by that generation, so any content change is visible on the very
     next request to every worker. Each process also keeps the most recent responses in
     memory; their keys carry the generation too, so they are never served stale.
-    Only complete 200 JSON responses are stored; conditional requests get 304.
+    Only complete 200 JSON responses are stored; conditional requests get 304. The key
+    includes everything the stored headers depend on: scheme, host, path and query,
+    Accept, and Origin (for the CORS headers).
     """
 
     def __init__(self, get_response):
@@ -78,6 +80,7 @@ class ApiResponseCacheMiddleware:
                 request.get_host(),
                 request.get_full_path(),
                 request.headers.get("Accept", ""),
+                request.headers.get("Origin", ""),
             ]
         )
         digest = hashlib.blake2b(identity.encode(), digest_size=16).hexdigest()
