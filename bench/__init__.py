@@ -1,0 +1,1 @@
+"""Benchmark harness for the AI Glossary CMS API: see bench/README.md."""
