@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import URLValidator
 from django.db import models
@@ -312,6 +313,29 @@ class TermName(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class TermSearch(models.Model):
+    """A term's search vectors, written by a PostgreSQL trigger (migration 0008).
+
+    The table exists everywhere, so that Django manages it like any other; only
+    PostgreSQL fills it (SQLite searches with a plain fallback).
+
+    "head" holds the title and aliases (weight A) and the summary (B) and decides the
+    ranking; "body" holds the definition, which makes a term match but ranks it last.
+    """
+
+    term = models.OneToOneField(
+        Term, primary_key=True, on_delete=models.DO_NOTHING, related_name="search"
+    )
+    head = SearchVectorField()
+    body = SearchVectorField()
+
+    class Meta:
+        db_table = "terms_term_search"
+
+    def __str__(self) -> str:
+        return str(self.term_id)
 
 
 class OrderedItem(models.Model):

@@ -1,21 +1,22 @@
 """The read paths shared by the pages, the admin and the API."""
 
+import re
 import string
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import (
     Case,
     Count,
-    FloatField,
+    F,
     Prefetch,
     Q,
     QuerySet,
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -141,26 +142,36 @@ def search_terms(queryset: QuerySet[Term], query: str) -> QuerySet[Term]:
 
 
 def _postgres_search(queryset: QuerySet[Term], query: str) -> QuerySet[Term]:
-    table = Term._meta.db_table
-    tsquery = "websearch_to_tsquery('english', %s)"
-    # "%%" is a literal "%" (pg_trgm's similarity operators) next to the parameters.
-    # A UNION of four index scans: joined with OR in one WHERE, PostgreSQL reads the
-    # whole table instead.
-    matching_ids = RawSQL(  # noqa: S611 - the query is a parameter, never in the SQL text
-        f"SELECT id FROM {table} WHERE search_vector @@ {tsquery}"  # noqa: S608
-        f" UNION SELECT id FROM {table} WHERE title %% %s"
-        f" UNION SELECT id FROM {table} WHERE %s <%% title"
-        f" UNION SELECT id FROM {table} WHERE %s <%% aliases",
-        [query, query, query, query],
+    # terms_term_search is PostgreSQL-only (migration terms/0008), kept by a trigger.
+    search = SearchQuery(corrected_query(query), config="english", search_type="websearch")
+    return queryset.filter(Q(search__head=search) | Q(search__body=search)).annotate(
+        relevance=SearchRank(F("search__head"), search)
     )
-    relevance = RawSQL(  # noqa: S611 - as above
-        f"(ts_rank({table}.search_vector, {tsquery})"
-        f" + 2 * word_similarity(%s, {table}.title) + similarity({table}.title, %s)"
-        f" + word_similarity(%s, {table}.aliases))",
-        [query, query, query, query],
-        output_field=FloatField(),
-    )
-    return queryset.filter(pk__in=matching_ids).annotate(relevance=relevance)
+
+
+def corrected_query(query: str) -> str:
+    """The query with each word the glossary never uses replaced by its closest one.
+
+    "mechanstic interpretabilty" becomes "mechanistic interpretability"; words the
+    glossary uses, and words with nothing close enough, stay as typed.
+    """
+    words = re.findall(r"\w+", query.lower())
+    if not words:
+        return query
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT typed, coalesce("
+            " (SELECT word FROM terms_search_word WHERE word = typed),"
+            " (SELECT word FROM terms_search_word WHERE word %% typed"
+            "  ORDER BY similarity(word, typed) DESC, word LIMIT 1),"
+            " typed)"
+            " FROM unnest(%s::text[]) AS typed",
+            [words],
+        )
+        corrections = {typed: word for typed, word in cursor.fetchall() if typed != word}
+    if not corrections:
+        return query
+    return re.sub(r"\w+", lambda m: corrections.get(m.group().lower(), m.group()), query)
 
 
 def _fallback_search(queryset: QuerySet[Term], query: str) -> QuerySet[Term]:

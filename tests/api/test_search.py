@@ -80,7 +80,7 @@ def search(client, query: str, **params) -> list[str]:
         ("EXPLAINABILITY", "Explainability"),  # title, any case
         ("llm", "Large Language Model"),  # alias
         ("Confabulation", "Hallucination"),  # alias
-        ("documents", "Retrieval-Augmented Generation"),  # summary
+        ("grounding", "Retrieval-Augmented Generation"),  # summary
     ],
 )
 def test_search_finds_a_term_by_title_alias_or_summary_in_any_case(client, query, found):
@@ -89,7 +89,7 @@ def test_search_finds_a_term_by_title_alias_or_summary_in_any_case(client, query
 
 def test_title_matches_come_before_summary_matches(client):
     found = search(client, "model")
-    assert found[:2] == ["Model Card", "Large Language Model"]
+    assert set(found[:2]) == {"Model Card", "Large Language Model"}
     assert len(found) > 2
     assert not any("Model" in title for title in found[2:])
 
