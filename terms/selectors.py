@@ -32,8 +32,6 @@ LIST_FIELDS = [
     "summary",
     "in_development",
     "updated_at",
-    "published_at",
-    "letter",
     "category__slug",
     "category__name",
 ]

@@ -8,7 +8,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe
 
 from ..cache import generation_and_hits, pinned_generation
-from .throttling import anonymous_rate, counter_key, mark_counted
+from .throttling import counter_key, mark_counted
 
 API_PREFIX = "/api/"
 
@@ -33,8 +33,8 @@ class ApiResponseCacheMiddleware:
     def __call__(self, request):
         if not request.path.startswith(API_PREFIX) or not self.anonymous(request):
             return self.get_response(request)
-        key, limit, seconds_left = counter_key(request)
-        generation, hits = generation_and_hits(key, anonymous_rate()[1])
+        key, limit, window, seconds_left = counter_key(request)
+        generation, hits = generation_and_hits(key, window)
         mark_counted(request)
         if hits > limit:
             return self.too_many_requests(seconds_left)

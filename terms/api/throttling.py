@@ -18,12 +18,13 @@ def anonymous_rate() -> tuple[int, int]:
     return SimpleRateThrottle.parse_rate(None, rate)
 
 
-def counter_key(request) -> tuple[str, int, int]:
-    """The client's counter for the current window, the limit, and seconds left in it."""
+def counter_key(request) -> tuple[str, int, int, int]:
+    """The client's counter for the current window, the limit, the window's length in
+    seconds and the seconds left in it."""
     limit, window = anonymous_rate()
     now = int(time.time())
     ident = BaseThrottle().get_ident(request)
-    return f"throttle:anon:{ident}:{now // window}", limit, window - now % window
+    return f"throttle:anon:{ident}:{now // window}", limit, window, window - now % window
 
 
 def mark_counted(request) -> None:
@@ -34,8 +35,7 @@ class AnonymousRateThrottle(BaseThrottle):
     def allow_request(self, request, view):
         if request.user.is_authenticated or request.META.get("glossary.rate_counted"):
             return True
-        key, limit, self.seconds_left = counter_key(request)
-        _limit, window = anonymous_rate()
+        key, limit, window, self.seconds_left = counter_key(request)
         _generation, hits = generation_and_hits(key, window)
         mark_counted(request)
         return hits <= limit

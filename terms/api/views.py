@@ -69,6 +69,15 @@ class PublicContentMixin:
         return response
 
 
+class PublicReadOnlyViewSet(
+    PublicContentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """List and read by slug; nothing else (no writes were designed for content)."""
+
+    lookup_field = "slug"
+    lookup_value_regex = "[^/\x00]+"  # anything else is a JSON 404 from the view
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List published terms",
@@ -95,11 +104,7 @@ class PublicContentMixin:
         responses={200: TermDetailSerializer, **ERRORS},
     ),
 )
-class TermViewSet(
-    PublicContentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
-    lookup_field = "slug"
-    lookup_value_regex = "[^/\x00]+"  # anything else is a JSON 404 from the view
+class TermViewSet(PublicReadOnlyViewSet):
     filter_backends = [StrictFilterBackend]
     filterset_class = TermFilter
     pagination_class = GlossaryPagination
@@ -125,11 +130,7 @@ class TermViewSet(
         responses={200: CategoryDetailSerializer, **ERRORS},
     ),
 )
-class CategoryViewSet(
-    PublicContentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
-    lookup_field = "slug"
-    lookup_value_regex = "[^/\x00]+"  # anything else is a JSON 404 from the view
+class CategoryViewSet(PublicReadOnlyViewSet):
     pagination_class = None
 
     def get_queryset(self):

@@ -1,8 +1,8 @@
-"""Search on PostgreSQL, second form: a narrow table and a lexicon, kept by triggers.
+"""Search on PostgreSQL: a narrow table and a lexicon, kept by triggers.
 
-The search vector used to be a generated column of terms_term, whose rows are wide
-(Markdown and HTML): ranking thousands of matches meant reading most of the table. It now
-lives in terms_term_search, one short row a term: "head" (title and aliases weighted A,
+terms_term's rows are wide (Markdown and HTML), so ranking thousands of matches there
+would read most of the table. The search vectors live in terms_term_search instead, one
+short row a term: "head" (title and aliases weighted A,
 summary B), which ranks, and "body" (the definition), which only matches. terms_search_word holds every word the
 glossary uses, so a misspelt query word is corrected against it (pg_trgm) before the
 full-text search. PostgreSQL only; SQLite has the plain fallback (terms.selectors).
@@ -10,11 +10,9 @@ full-text search. PostgreSQL only; SQLite has the plain fallback (terms.selector
 
 from django.db import migrations
 
+from ._postgres import run_on_postgres
+
 FORWARD = [
-    "DROP INDEX IF EXISTS term_aliases_trigram_gin",
-    "DROP INDEX IF EXISTS term_title_trigram_gin",
-    "DROP INDEX IF EXISTS term_search_vector_gin",
-    "ALTER TABLE terms_term DROP COLUMN IF EXISTS search_vector",
     "CREATE INDEX term_search_head_gin ON terms_term_search USING gin (head)",
     "CREATE INDEX term_search_body_gin ON terms_term_search USING gin (body)",
     "CREATE TABLE terms_search_word (word text PRIMARY KEY)",
@@ -59,16 +57,6 @@ BACKWARD = [
     "DROP INDEX IF EXISTS term_search_body_gin",
     "DROP INDEX IF EXISTS term_search_head_gin",
 ]
-
-
-def run_on_postgres(statements):
-    def operation(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for statement in statements:
-            schema_editor.execute(statement)
-
-    return operation
 
 
 class Migration(migrations.Migration):
