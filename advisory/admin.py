@@ -1,0 +1,280 @@
+import csv
+import uuid
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.timesince import timesince
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from terms.roles import ADVISORY_TEAM
+
+from . import selectors, services
+from .models import Inquiry
+
+VISITOR_FIELDS = [
+    "name",
+    "email",
+    "company",
+    "job_title",
+    "country",
+    "phone",
+    "message",
+    "term_link",
+    "source_url",
+]
+CSV_COLUMNS = [
+    ("reference", _("Reference")),
+    ("created_at", _("Received")),
+    ("status", _("Status")),
+    ("name", _("Name")),
+    ("email", _("Email")),
+    ("company", _("Company")),
+    ("job_title", _("Job title")),
+    ("country", _("Country")),
+    ("phone", _("Phone")),
+    ("term_title", _("Term")),
+    ("source_url", _("Sent from")),
+    ("message", _("Message")),
+    ("assigned_to", _("Assigned to")),
+    ("internal_notes", _("Internal notes")),
+]
+
+
+def csv_cell(value) -> str:
+    """A cell a spreadsheet shows as text: formulas from visitors must not run."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+class LeadsPeriodForm(forms.Form):
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("start") and cleaned.get("end") and cleaned["start"] > cleaned["end"]:
+            self.add_error("end", _("The end date must be on or after the start date."))
+        return cleaned
+
+
+@admin.register(Inquiry)
+class InquiryAdmin(admin.ModelAdmin):
+    list_display = [
+        "received",
+        "name",
+        "company",
+        "term_display",
+        "status",
+        "assigned_to",
+        "notification",
+    ]
+    list_display_links = ["received", "name"]
+    list_filter = [
+        "status",
+        ("term__category", admin.RelatedOnlyFieldListFilter),
+        ("created_at", admin.DateFieldListFilter),
+        ("assigned_to", admin.RelatedOnlyFieldListFilter),
+        "notification",
+    ]
+    list_select_related = ["term", "assigned_to"]
+    search_fields = ["name", "email", "company", "message", "term_title"]
+    search_help_text = _(
+        "Search names, emails, companies, messages and terms, or paste a reference."
+    )
+    date_hierarchy = "created_at"
+    actions = ["mark_contacted", "mark_spam", "assign_to_me", "export_csv", "resend_notifications"]
+    change_list_template = "admin/advisory/inquiry/change_list.html"
+    fieldsets = [
+        (_("The team's work"), {"fields": ["status", "assigned_to", "internal_notes"]}),
+        (_("What the visitor sent"), {"fields": VISITOR_FIELDS}),
+        (
+            _("Consent and origin"),
+            {
+                "fields": [
+                    "reference",
+                    "created_at",
+                    "consent_given_at",
+                    "consent_text",
+                    "network_prefix",
+                    "spam_reasons",
+                ]
+            },
+        ),
+        (
+            _("Notifications"),
+            {
+                "fields": [
+                    "notification",
+                    "team_notified_at",
+                    "acknowledged_at",
+                    "notification_attempts",
+                    "next_notification_at",
+                    "notification_error",
+                ]
+            },
+        ),
+    ]
+    readonly_fields = [
+        *VISITOR_FIELDS,
+        "reference",
+        "created_at",
+        "consent_given_at",
+        "consent_text",
+        "network_prefix",
+        "spam_reasons",
+        "notification",
+        "team_notified_at",
+        "acknowledged_at",
+        "notification_attempts",
+        "next_notification_at",
+        "notification_error",
+    ]
+
+    def has_add_permission(self, request):
+        return False  # inquiries come from visitors
+
+    def has_export_permission(self, request):
+        return request.user.has_perm("advisory.export_inquiry")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "assigned_to":
+            kwargs["queryset"] = (
+                get_user_model()
+                .objects.filter(
+                    Q(groups__name=ADVISORY_TEAM) | Q(is_superuser=True), is_active=True
+                )
+                .distinct()
+                .order_by("username")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_search_results(self, request, queryset, search_term):
+        try:
+            reference = uuid.UUID(search_term.strip())
+        except ValueError:
+            return super().get_search_results(request, queryset, search_term)
+        return queryset.filter(reference=reference), False
+
+    @admin.display(description=_("received"), ordering="-created_at")
+    def received(self, inquiry):
+        return format_html(
+            '<time datetime="{}" title="{}">{}</time>',
+            inquiry.created_at.isoformat(),
+            inquiry.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+            _("%(age)s ago") % {"age": timesince(inquiry.created_at)},
+        )
+
+    @admin.display(description=_("term"), ordering="term_title")
+    def term_display(self, inquiry):
+        return inquiry.term_title or "—"
+
+    @admin.display(description=_("term"))
+    def term_link(self, inquiry):
+        if inquiry.term_id:
+            return format_html(
+                '<a href="{}">{}</a>', inquiry.term.get_absolute_url(), inquiry.term_title
+            )
+        if inquiry.term_title:
+            return _("%(title)s (no longer in the glossary)") % {"title": inquiry.term_title}
+        return "—"
+
+    @admin.action(description=_("Mark selected as contacted"), permissions=["change"])
+    def mark_contacted(self, request, queryset):
+        changed = services.inquiries_set_status(queryset, Inquiry.Status.CONTACTED)
+        self.message_user(
+            request,
+            ngettext(
+                "Marked %d inquiry as contacted.", "Marked %d inquiries as contacted.", changed
+            )
+            % changed,
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Mark selected as spam"), permissions=["change"])
+    def mark_spam(self, request, queryset):
+        changed = services.inquiries_set_status(queryset, Inquiry.Status.SPAM)
+        self.message_user(
+            request,
+            ngettext("Marked %d inquiry as spam.", "Marked %d inquiries as spam.", changed)
+            % changed,
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Assign selected to me"), permissions=["change"])
+    def assign_to_me(self, request, queryset):
+        changed = services.inquiries_assign(queryset, request.user)
+        self.message_user(
+            request,
+            ngettext("Assigned %d inquiry to you.", "Assigned %d inquiries to you.", changed)
+            % changed,
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Export selected to CSV"), permissions=["export"])
+    def export_csv(self, request, queryset):
+        stamp = timezone.now().strftime("%Y%m%d-%H%M")
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="inquiries-{stamp}.csv"'
+        response["Cache-Control"] = "no-store"
+        response.write("\ufeff")  # so spreadsheet programs read the file as UTF-8
+        writer = csv.writer(response)
+        writer.writerow([str(label) for _name, label in CSV_COLUMNS])
+        for inquiry in queryset.select_related("assigned_to").order_by("created_at", "id"):
+            row = []
+            for name, _label in CSV_COLUMNS:
+                value = getattr(inquiry, name)
+                if name == "assigned_to":
+                    value = value.get_username() if value else ""
+                elif name == "created_at":
+                    value = value.isoformat()
+                row.append(csv_cell(value))
+            writer.writerow(row)
+        return response
+
+    @admin.action(description=_("Resend pending notifications"), permissions=["change"])
+    def resend_notifications(self, request, queryset):
+        queued = services.notifications_resend(queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "Queued notifications for %d inquiry.",
+                "Queued notifications for %d inquiries.",
+                queued,
+            )
+            % queued
+            if queued
+            else _("None of the selected inquiries has a notification waiting."),
+            messages.SUCCESS if queued else messages.WARNING,
+        )
+
+    def get_urls(self):
+        leads = self.admin_site.admin_view(self.leads_view)
+        return [path("leads/", leads, name="advisory_inquiry_leads"), *super().get_urls()]
+
+    def leads_view(self, request):
+        """Which glossary content brings inquiries: counts per term and per category."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        today = timezone.localdate()
+        form = LeadsPeriodForm(request.GET or {"start": today - timedelta(days=89), "end": today})
+        report = selectors.leads_by_content(**form.cleaned_data) if form.is_valid() else None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Leads by glossary content"),
+            "form": form,
+            "report": report,
+        }
+        return TemplateResponse(request, "admin/advisory/inquiry/leads.html", context)

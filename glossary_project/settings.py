@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
     "terms",
     "advisory",
 ]
@@ -217,13 +219,15 @@ STORAGES = {
 # Public site address, used where a link must be absolute (mail, exports).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-# Email: the console in development, SMTP (configured below) in production.
+# Email: files in sent-mail/ in development (not the console, which is the server's log
+# and must never show visitors' addresses or messages), SMTP (configured below) in production.
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
+    "django.core.mail.backends.filebased.EmailBackend"
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", BASE_DIR / "sent-mail")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -233,6 +237,18 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "glossary@localhost")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+
+# Background tasks (inquiry notifications) are rows in the database, written in the same
+# transaction as what they are about; `manage.py db_worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Advisory inquiries (README "Advisory inquiries").
+ADVISORY_NOTIFY_EMAILS = env_list("ADVISORY_NOTIFY_EMAILS")
+ADVISORY_RATE = os.environ.get("ADVISORY_RATE", "5/hour")
+ADVISORY_MIN_SECONDS = env_int("ADVISORY_MIN_SECONDS", 3)
+ADVISORY_FORM_MAX_AGE = env_int("ADVISORY_FORM_MAX_AGE", 2 * 24 * 3600)
+ADVISORY_MAX_LINKS = env_int("ADVISORY_MAX_LINKS", 2)
+ADVISORY_MAX_BODY_BYTES = env_int("ADVISORY_MAX_BODY_BYTES", 32 * 1024)
 
 # HTTPS hardening: on unless DEBUG. Behind a TLS-terminating proxy set
 # SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO so Django sees the original scheme.

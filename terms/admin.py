@@ -351,7 +351,13 @@ class ReferenceAdmin(admin.ModelAdmin):
 
 @admin.register(SiteSettings)
 class SiteSettingsAdmin(admin.ModelAdmin):
-    fields = ["organisation_name", "default_cta_heading", "default_cta_body"]
+    fieldsets = [
+        (None, {"fields": ["organisation_name", "default_cta_heading", "default_cta_body"]}),
+        (
+            _("Advisory inquiries"),
+            {"fields": ["inquiry_recipients", "send_inquiry_acknowledgement"]},
+        ),
+    ]
 
     def has_add_permission(self, request):
         return False

@@ -14,6 +14,11 @@ EDITOR_PERMISSIONS = {
     + ["change_sitesettings", "view_sitesettings"],
 }
 
+# The inbox: read and work inquiries, export them; never add one (visitors do).
+ADVISORY_TEAM_PERMISSIONS = {
+    "advisory": ["view_inquiry", "change_inquiry", "delete_inquiry", "export_inquiry"],
+}
+
 
 def grant_role_permissions(apps, group_name: str, permissions: dict[str, list[str]]) -> None:
     """Create the group if needed and give it exactly these permissions for these apps.

@@ -1,7 +1,9 @@
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
+from advisory.models import Inquiry
 from terms.models import FAQ, Category, KeyConsideration, Reference, Term, TermReference
 
 
@@ -79,3 +81,19 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.groups.set(Group.objects.filter(name__in=extracted))
         if create:
             self.save()
+
+
+class InquiryFactory(factory.django.DjangoModelFactory):
+    """A stored inquiry as if sent through the form (no notification task is queued)."""
+
+    class Meta:
+        model = Inquiry
+
+    name = factory.Sequence(lambda n: f"Visitor {n}")
+    email = factory.Sequence(lambda n: f"visitor{n}@example.com")
+    company = factory.Sequence(lambda n: f"Company {n}")
+    message = "We would like to discuss a pilot."
+    term = factory.SubFactory(TermFactory)
+    term_title = factory.LazyAttribute(lambda inquiry: inquiry.term.title if inquiry.term else "")
+    consent_given_at = factory.LazyFunction(timezone.now)
+    consent_text = "I agree that AI Advisory may store the details in this form and contact me."

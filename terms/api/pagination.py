@@ -25,7 +25,7 @@ class GlossaryPagination(PageNumberPagination):
             )
         number = self._positive_int(request, self.page_query_param, 1)
         paginator = Paginator(queryset, size)
-        paginator.count = count_of(queryset)
+        paginator.count = self.count(queryset)
         try:
             self.page = paginator.page(number)
         except EmptyPage as error:
@@ -33,6 +33,9 @@ class GlossaryPagination(PageNumberPagination):
                 f"There is no page {number}; the last page is {paginator.num_pages}."
             ) from error
         return list(self.page)
+
+    def count(self, queryset) -> int:
+        return count_of(queryset)
 
     @staticmethod
     def _positive_int(request, name: str, default: int) -> int:

@@ -125,7 +125,9 @@ class TermDetailSerializer(TermListSerializer):
             "cta": {
                 "heading": heading,
                 "body": body,
-                "inquiry_url": absolute(self.context, f"/advisory/?term={page.slug}"),
+                "inquiry_url": absolute(
+                    self.context, f"{reverse('advisory:inquiry_form')}?term={page.slug}"
+                ),
             },
             "published_at": iso_time(page.published_at),
             "json_ld": term_json_ld(

@@ -5,13 +5,18 @@ from openapi_spec_validator import validate
 
 pytestmark = pytest.mark.django_db
 
-PATHS = [
+CONTENT_PATHS = [
     "/api/v1/terms/",
     "/api/v1/terms/{slug}/",
     "/api/v1/categories/",
     "/api/v1/categories/{slug}/",
     "/api/v1/letters/",
 ]
+INQUIRY_METHODS = {
+    "/api/v1/inquiries/": {"get", "post"},
+    "/api/v1/inquiries/{reference}/": {"get"},
+    "/api/v1/inquiries/form/": {"get"},
+}
 
 
 @pytest.fixture
@@ -32,10 +37,12 @@ def test_the_schema_is_valid_openapi_3(schema):
     assert schema["info"]["title"] == "AI Glossary API"
 
 
-def test_the_schema_documents_every_endpoint_and_only_reads(schema):
-    assert sorted(schema["paths"]) == sorted(PATHS)
-    for path in PATHS:
+def test_the_schema_documents_every_endpoint_and_content_is_read_only(schema):
+    assert sorted(schema["paths"]) == sorted([*CONTENT_PATHS, *INQUIRY_METHODS])
+    for path in CONTENT_PATHS:
         assert set(schema["paths"][path]) == {"get"}, path
+    for path, methods in INQUIRY_METHODS.items():
+        assert set(schema["paths"][path]) == methods, path
 
 
 def test_the_term_list_documents_its_filters_and_pagination(schema):

@@ -7,12 +7,13 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from terms.roles import EDITORS
+from terms.roles import ADVISORY_TEAM, EDITORS
 
 DEMO_GLOSSARY = Path(__file__).resolve().parents[2] / "demo" / "glossary.json"
 DEMO_USERS = [
     # username, password, superuser, groups
     ("editor", "editor", False, [EDITORS]),
+    ("advisor", "advisor", False, [ADVISORY_TEAM]),
     ("admin", "admin", True, []),
 ]
 
@@ -20,7 +21,8 @@ DEMO_USERS = [
 class Command(BaseCommand):
     help = (
         "Development only: load the demo glossary and create the demo logins "
-        "(editor/editor, a member of Editors, and admin/admin). Refuses to run with DEBUG off."
+        "(editor/editor in Editors, advisor/advisor in the Advisory team, admin/admin). "
+        "Refuses to run with DEBUG off."
     )
 
     def handle(self, *args, **options):
@@ -31,9 +33,14 @@ class Command(BaseCommand):
             for username, password, is_superuser, groups in DEMO_USERS:
                 user, _created = get_user_model().objects.get_or_create(username=username)
                 user.is_staff = True
+                user.email = f"{username}@example.com"
                 user.is_superuser = is_superuser
                 user.set_password(password)
                 user.save()
                 user.groups.set(Group.objects.filter(name__in=groups))
         if options["verbosity"] >= 1:
-            self.stdout.write(self.style.SUCCESS("Demo logins ready: editor/editor, admin/admin."))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    "Demo logins ready: editor/editor, advisor/advisor, admin/admin."
+                )
+            )

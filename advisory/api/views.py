@@ -1,0 +1,151 @@
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import Throttled, ValidationError
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+
+from terms.api.pagination import GlossaryPagination
+
+from ..forms import InquiryForm, consent_wording, form_token
+from ..models import Inquiry
+from ..services import InquiryInvalid, InquiryRateLimited, inquiry_submit
+from ..views import body_too_large, client_address
+from .serializers import (
+    InquiryFormSerializer,
+    InquiryReceivedSerializer,
+    InquiryRequestSerializer,
+    InquirySerializer,
+)
+
+PUBLIC_ACTIONS = {"create", "form"}
+FIELD_ERRORS = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description='Each field at fault with its messages, e.g. {"email": ["Enter a valid email '
+    'address."]}; "non_field_errors" for the request as a whole.',
+)
+
+
+class AdvisoryTeamOnly(BasePermission):
+    """Anyone may send an inquiry; reading them needs the advisory team's permission."""
+
+    message = "Only the advisory team can read inquiries. Log in to the admin first."
+
+    def has_permission(self, request, view):
+        if view.action in PUBLIC_ACTIONS:
+            return True
+        return request.user.has_perm("advisory.view_inquiry")
+
+
+class InquiryPagination(GlossaryPagination):
+    def count(self, queryset) -> int:
+        return queryset.count()  # inquiries are not content: no per-change count cache
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Inquiries, newest first (advisory team only)",
+        responses={
+            200: InquirySerializer(many=True),
+            403: OpenApiResponse(description="Not the advisory team."),
+        },
+    ),
+    retrieve=extend_schema(
+        summary="One inquiry by reference (advisory team only)",
+        responses={
+            200: InquirySerializer,
+            403: OpenApiResponse(description="Not the advisory team."),
+            404: OpenApiResponse(description="No inquiry has this reference."),
+        },
+    ),
+)
+class InquiryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [AdvisoryTeamOnly]
+    serializer_class = InquirySerializer
+    pagination_class = InquiryPagination
+    lookup_field = "reference"
+    lookup_value_regex = "[0-9a-fA-F-]{36}"
+    queryset = Inquiry.objects.select_related("term", "assigned_to")
+
+    @extend_schema(
+        summary="Send an advisory inquiry",
+        description="The same validation and spam checks as the site's contact form. An "
+        "inquiry that looks automated is stored for review and answered like any other.",
+        request=InquiryRequestSerializer,
+        responses={
+            201: InquiryReceivedSerializer,
+            400: FIELD_ERRORS,
+            413: OpenApiResponse(description="The body is larger than the form allows."),
+            429: OpenApiResponse(
+                description="Too many inquiries from this network address; see Retry-After."
+            ),
+        },
+    )
+    def create(self, request):
+        if body_too_large(request):
+            return Response(
+                {"detail": "The request body is too large for an inquiry."},
+                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            )
+        try:
+            inquiry = inquiry_submit(
+                form_data(request.data), client_address=client_address(request)
+            )
+        except InquiryInvalid as error:
+            raise ValidationError(field_errors(error.form)) from error
+        except InquiryRateLimited as error:
+            raise Throttled(
+                wait=error.retry_after,
+                detail="Too many inquiries from this network address. "
+                f"Try again in {error.retry_after} seconds.",
+            ) from error
+        return Response(
+            {"reference": str(inquiry.reference), "detail": "Thank you, your inquiry has arrived."},
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        summary="What a front end needs to show the inquiry form",
+        description="Fetch when showing the form: a token to send back, and the consent "
+        "wording to show beside the checkbox.",
+        responses={200: InquiryFormSerializer},
+    )
+    @action(detail=False, methods=["get"], url_path="form")
+    def form(self, request):
+        response = Response(
+            {
+                "form_token": form_token(),
+                "consent_text": consent_wording(),
+                "min_seconds": settings.ADVISORY_MIN_SECONDS,
+                "expires_in": settings.ADVISORY_FORM_MAX_AGE,
+            }
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+def form_data(data) -> dict:
+    """The JSON body as form data: an object whose values are strings, numbers or booleans."""
+    if not isinstance(data, dict):
+        raise ValidationError({"non_field_errors": ["Send a JSON object of fields."]})
+    unknown = sorted(set(data) - set(InquiryForm.base_fields))
+    if unknown:
+        accepted = ", ".join(InquiryForm.base_fields)
+        raise ValidationError(
+            {name: [f"Unknown field. Send only: {accepted}."] for name in unknown}
+        )
+    nested = [name for name, value in data.items() if isinstance(value, dict | list)]
+    if nested:
+        raise ValidationError(
+            {name: ["Must be a string, not a list or object."] for name in nested}
+        )
+    return {name: "" if value is None else value for name, value in data.items()}
+
+
+def field_errors(form) -> dict[str, list[str]]:
+    return {
+        "non_field_errors" if name == "__all__" else name: [error["message"] for error in errors]
+        for name, errors in form.errors.get_json_data().items()
+    }

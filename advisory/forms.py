@@ -1,0 +1,121 @@
+import time
+from urllib.parse import urlsplit
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+from terms.models import Term
+from terms.selectors import site_settings
+
+from .models import MESSAGE_MAX_LENGTH, Inquiry
+
+FORM_TOKEN_SALT = "advisory.inquiry-form"  # noqa: S105 - a namespace, not a secret
+CONSENT_WORDING = (
+    "I agree that {organisation} may store the details in this form and contact me about "
+    "my inquiry. I can ask for them to be deleted at any time."
+)
+
+validate_phone = RegexValidator(
+    r"^\+?[0-9][0-9 ().\-/]{3,38}$",
+    _("Enter a phone number with digits, spaces and + ( ) - only."),
+    code="invalid_phone",
+)
+
+
+def consent_wording() -> str:
+    """The exact sentence a visitor agrees to; stored with each inquiry."""
+    return CONSENT_WORDING.format(organisation=site_settings().organisation_name)
+
+
+def form_token(now: float | None = None) -> str:
+    """A signed record of when the form was shown, checked when it comes back."""
+    return signing.dumps(int(now if now is not None else time.time()), salt=FORM_TOKEN_SALT)
+
+
+def form_token_issued_at(token: str) -> int:
+    """When the token was issued; raises signing.BadSignature (or SignatureExpired)."""
+    return signing.loads(token, salt=FORM_TOKEN_SALT, max_age=settings.ADVISORY_FORM_MAX_AGE)
+
+
+def clean_source_url(value: str) -> str:
+    """The page the form was sent from: a site path or an http(s) address, else nothing.
+
+    It is context for the team, never shown as a link without escaping; anything odd is
+    dropped rather than refused, because the visitor cannot correct a hidden field.
+    """
+    value = value.strip()[:500]
+    if value.startswith("/") and not value.startswith("//"):
+        return value
+    parts = urlsplit(value)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return value
+    return ""
+
+
+class InquiryForm(forms.ModelForm):
+    """Everything a visitor sends, validated the same way for the site's form and the API."""
+
+    term = forms.ModelChoiceField(
+        queryset=Term.objects.published(),
+        to_field_name="slug",
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid_choice": _(
+                "This term is not in the published glossary (any more). "
+                "Send the form again without it."
+            )
+        },
+    )
+    source_url = forms.CharField(required=False, widget=forms.HiddenInput)
+    consent = forms.BooleanField(
+        required=True,
+        error_messages={"required": _("Please agree to be contacted, or we cannot reply.")},
+    )
+    # Hidden from people by the stylesheet; a bot that fills every field fills this.
+    website = forms.CharField(required=False, label=_("Leave this field empty"))
+    form_token = forms.CharField(
+        widget=forms.HiddenInput,
+        error_messages={"required": _("The form token is missing. Reload the form.")},
+    )
+
+    class Meta:
+        model = Inquiry
+        fields = ["name", "email", "company", "job_title", "country", "phone", "message"]
+        labels = {"name": _("Your name"), "email": _("Work email")}
+        widgets = {
+            "message": forms.Textarea(attrs={"rows": 6, "maxlength": MESSAGE_MAX_LENGTH}),
+            "name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "company": forms.TextInput(attrs={"autocomplete": "organization"}),
+            "job_title": forms.TextInput(attrs={"autocomplete": "organization-title"}),
+            "country": forms.TextInput(attrs={"autocomplete": "country-name"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+        }
+        help_texts = {"message": _("What are you trying to achieve? At most 5,000 characters.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].validators.append(validate_phone)
+        self.fields["consent"].label = consent_wording()
+        self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
+
+    def clean_form_token(self) -> int:
+        try:
+            return form_token_issued_at(self.cleaned_data["form_token"])
+        except signing.SignatureExpired as error:
+            raise forms.ValidationError(
+                _("This form was open too long. Please check your details and send it again."),
+                code="expired",
+            ) from error
+        except signing.BadSignature as error:
+            raise forms.ValidationError(
+                _("The form token is not valid. Reload the form and send it again."),
+                code="invalid",
+            ) from error
+
+    def clean_source_url(self) -> str:
+        return clean_source_url(self.cleaned_data.get("source_url") or "")

@@ -1,0 +1,44 @@
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from .models import Inquiry
+
+
+@dataclass(frozen=True)
+class LeadsReport:
+    start: date
+    end: date
+    total: int
+    by_term: list[dict]
+    by_category: list[dict]
+
+
+def leads_by_content(*, start: date, end: date) -> LeadsReport:
+    """Inquiries (spam excluded) received from ``start`` to ``end`` inclusive, counted per
+    term and per category, most first. Inquiries sent without a term count as "General"."""
+    since = timezone.make_aware(datetime.combine(start, time.min))
+    until = timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min))
+    inquiries = Inquiry.objects.filter(created_at__gte=since, created_at__lt=until).exclude(
+        status=Inquiry.Status.SPAM
+    )
+    won = Count("id", filter=Q(status=Inquiry.Status.WON))
+    by_term = list(
+        inquiries.values("term_title")
+        .annotate(inquiries=Count("id"), won=won)
+        .order_by("-inquiries", "term_title")
+    )
+    by_category = list(
+        inquiries.values("term__category__name")
+        .annotate(inquiries=Count("id"), won=won)
+        .order_by("-inquiries", "term__category__name")
+    )
+    return LeadsReport(
+        start=start,
+        end=end,
+        total=inquiries.count(),
+        by_term=by_term,
+        by_category=by_category,
+    )

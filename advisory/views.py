@@ -1,0 +1,87 @@
+import uuid
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+from rest_framework.throttling import BaseThrottle
+
+from terms.models import Term
+
+from .forms import InquiryForm, clean_source_url, form_token
+from .services import InquiryInvalid, InquiryRateLimited, inquiry_submit
+
+
+def client_address(request) -> str:
+    """The visitor's address, read the same way as the API's throttle (NUM_PROXIES)."""
+    return BaseThrottle().get_ident(request)
+
+
+def body_too_large(request) -> bool:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return True
+    return length > settings.ADVISORY_MAX_BODY_BYTES
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def inquiry_form(request):
+    """The contact form: Post/Redirect/Get to the thank-you page, errors beside their fields."""
+    if request.method == "POST":
+        if body_too_large(request):
+            return HttpResponse(
+                "The form is too large to send. Shorten the message and try again.",
+                status=413,
+                content_type="text/plain; charset=utf-8",
+            )
+        try:
+            inquiry = inquiry_submit(request.POST, client_address=client_address(request))
+        except InquiryInvalid as error:
+            return _form_page(request, error.form, status=400)
+        except InquiryRateLimited as error:
+            minutes = max(1, round(error.retry_after / 60))
+            error.form.add_error(
+                None,
+                f"We have received several inquiries from your network recently. Please try "
+                f"again in about {minutes} minute{'s' if minutes != 1 else ''}, or email us.",
+            )
+            return _form_page(request, error.form, status=429)
+        return redirect(f"{reverse('advisory:thanks')}?reference={inquiry.reference}")
+
+    term = Term.objects.published().filter(slug=request.GET.get("term", "")).first()
+    form = InquiryForm(
+        initial={
+            "term": term.slug if term else "",
+            "source_url": clean_source_url(request.headers.get("Referer", "")),
+            "form_token": form_token(),
+        }
+    )
+    return _form_page(request, form, term=term)
+
+
+def _form_page(request, form: InquiryForm, *, term=None, status=200):
+    if form.is_bound:
+        # Shown again: a fresh token, and no term that is no longer published.
+        data = form.data.copy()
+        data["form_token"] = form_token()
+        if "term" in form.errors:
+            data["term"] = ""
+        else:
+            term = form.cleaned_data.get("term")
+        form.data = data
+    return render(
+        request, "advisory/inquiry_form.html", {"form": form, "term": term}, status=status
+    )
+
+
+@never_cache
+def thanks(request):
+    try:
+        reference = uuid.UUID(request.GET.get("reference", ""))
+    except ValueError:
+        return redirect("advisory:inquiry_form")
+    return render(request, "advisory/thanks.html", {"reference": reference})
