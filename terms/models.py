@@ -323,6 +323,8 @@ class TermSearch(models.Model):
 
     "head" holds the title and aliases (weight A) and the summary (B) and decides the
     ranking; "body" holds the definition, which makes a term match but ranks it last.
+    "published" and "sort_title" (the lower-cased title) are copies, so that search can
+    rank and order thousands of matches on these short rows alone.
     """
 
     term = models.OneToOneField(
@@ -330,9 +332,18 @@ class TermSearch(models.Model):
     )
     head = SearchVectorField()
     body = SearchVectorField()
+    published = models.BooleanField(default=False)
+    sort_title = models.CharField(max_length=200, blank=True)
 
     class Meta:
         db_table = "terms_term_search"
+        indexes = [
+            models.Index(
+                fields=["sort_title"],
+                condition=Q(published=True),
+                name="term_search_published_title",
+            )
+        ]
 
     def __str__(self) -> str:
         return str(self.term_id)

@@ -22,7 +22,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from .cache import per_generation
-from .models import FAQ, Category, SiteSettings, Term
+from .models import FAQ, Category, SiteSettings, Term, TermSearch
 
 INDEX_LETTERS = [*string.ascii_uppercase, "0-9"]
 LIST_FIELDS = [
@@ -140,11 +140,67 @@ def search_terms(queryset: QuerySet[Term], query: str) -> QuerySet[Term]:
 
 
 def _postgres_search(queryset: QuerySet[Term], query: str) -> QuerySet[Term]:
-    # terms_term_search is PostgreSQL-only (migration terms/0008), kept by a trigger.
-    search = SearchQuery(corrected_query(query), config="english", search_type="websearch")
+    # terms_term_search is filled only on PostgreSQL (migration terms/0008), by a trigger.
+    search = _tsquery(query)
     return queryset.filter(Q(search__head=search) | Q(search__body=search)).annotate(
         relevance=SearchRank(F("search__head"), search)
     )
+
+
+def _tsquery(query: str) -> SearchQuery:
+    return SearchQuery(corrected_query(query), config="english", search_type="websearch")
+
+
+def search_in_relevance_order(query: str, *, within: QuerySet[Term] | None = None):
+    """Published terms matching ``query``, best first, ready to be paginated.
+
+    ``within`` narrows the search to some terms (a category, a letter); without it the
+    whole published glossary is searched. On PostgreSQL the matches are ranked on the
+    narrow search rows and only the requested page of terms is loaded (RankedSearch);
+    elsewhere it is the fallback search, ordered.
+    """
+    queryset = term_list() if within is None else within
+    if connection.vendor != "postgresql":
+        return search_terms(queryset, query).order_by("-relevance", Lower("title"))
+    return RankedSearch(query, within=within)
+
+
+class RankedSearch:
+    """Search results that a Paginator slices: the ranking and the tie-break by title run
+    on terms_term_search alone (a broad query matches most of the glossary, and ranking
+    there costs a third of ranking on the wide term rows); the page's terms are then
+    loaded in the same query."""
+
+    ordered = True
+
+    def __init__(self, query: str, *, within: QuerySet[Term] | None):
+        self.search = _tsquery(" ".join(query.split()))
+        matches = TermSearch.objects.filter(published=True).filter(
+            Q(head=self.search) | Q(body=self.search)
+        )
+        if within is not None:
+            matches = matches.filter(term__in=within.order_by().values("pk"))
+        self.matches = matches
+
+    def count(self) -> int:
+        return count_of(self.matches)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[Term]:
+        if not isinstance(index, slice):
+            raise TypeError("RankedSearch is read a page (a slice) at a time.")
+        ranked = self.matches.annotate(rank=SearchRank(F("head"), self.search)).order_by(
+            "-rank", "sort_title"
+        )
+        page_ids = ranked.values("term_id")[index]
+        return list(
+            term_list()
+            .filter(pk__in=page_ids)
+            .annotate(relevance=SearchRank(F("search__head"), self.search))
+            .order_by("-relevance", "search__sort_title")
+        )
 
 
 def corrected_query(query: str) -> str:

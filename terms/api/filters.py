@@ -7,7 +7,7 @@ from django_filters.fields import IsoDateTimeField
 from rest_framework.exceptions import ValidationError
 
 from ..models import Category, Term
-from ..selectors import INDEX_LETTERS, search_terms
+from ..selectors import INDEX_LETTERS, search_in_relevance_order, search_terms
 
 ORDERINGS = {
     "title": [Lower("title")],
@@ -19,6 +19,8 @@ ORDERINGS = {
     "relevance": ["-relevance", Lower("title")],
 }
 SEARCH_MAX_LENGTH = 200
+# The filters that narrow a search to some of the published terms.
+NARROWING_FILTERS = ("category", "letter", "updated_since")
 
 
 class UTCDateTimeField(IsoDateTimeField):
@@ -85,16 +87,22 @@ class TermFilter(filters.FilterSet):
         form = TermFilterForm
 
     def filter_search(self, queryset, name, value):
-        return search_terms(queryset, value)
+        return queryset  # applied last, in filter_queryset, with the ordering
 
     def filter_ordering(self, queryset, name, value):
-        return queryset  # applied last, in filter_queryset, once search has annotated
+        return queryset  # applied last, in filter_queryset
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         data = self.form.cleaned_data
-        default = "relevance" if data.get("search") else "title"
-        return queryset.order_by(*ORDERINGS[data.get("ordering") or default])
+        search = data.get("search")
+        ordering = data.get("ordering") or ("relevance" if search else "title")
+        if search and ordering == "relevance":
+            narrowed = any(data.get(name) for name in NARROWING_FILTERS)
+            return search_in_relevance_order(search, within=queryset if narrowed else None)
+        if search:
+            queryset = search_terms(queryset, search)
+        return queryset.order_by(*ORDERINGS[ordering])
 
 
 class StrictFilterBackend(filters.DjangoFilterBackend):

@@ -1,4 +1,5 @@
 from django.core.paginator import EmptyPage, Paginator
+from django.db.models import QuerySet
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
@@ -35,7 +36,9 @@ class GlossaryPagination(PageNumberPagination):
         return list(self.page)
 
     def count(self, queryset) -> int:
-        return count_of(queryset)
+        if isinstance(queryset, QuerySet):
+            return count_of(queryset)
+        return queryset.count()  # a RankedSearch counts once per content change itself
 
     @staticmethod
     def _positive_int(request, name: str, default: int) -> int:

@@ -4,6 +4,9 @@ definition and despite misspellings), best matches first."""
 import pytest
 from django.db import connection
 
+from terms.models import Term
+from terms.services import term_archive
+
 from ..factories import TermFactory
 
 pytestmark = pytest.mark.django_db
@@ -107,6 +110,36 @@ def test_ordering_by_title_overrides_relevance(client):
     by_relevance = search(client, "model")
     assert search(client, "model", ordering="relevance") == by_relevance
     assert search(client, "model", ordering="title") == sorted(by_relevance)
+
+
+def test_search_in_a_category_finds_only_that_categorys_terms(client):
+    other = TermFactory(title="Model Governance", summary="Who decides how a model is used.")
+
+    found = search(client, "model", category=other.category.slug)
+
+    assert found == ["Model Governance"]
+
+
+# Committed for real: counts are kept per content change, which moves on commit (see
+# test_response_cache.py).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_term_taken_off_the_site_leaves_the_search_results_and_their_count(client):
+    card = Term.objects.get(title="Model Card")
+    assert "Model Card" in search(client, "model")
+
+    term_archive(term=card)
+
+    assert "Model Card" not in search(client, "model")  # search() also checks the count
+
+
+def test_search_pages_follow_on_without_gaps_or_repeats(client):
+    everything = search(client, "model")
+    first = client.get(TERMS, {"search": "model", "page_size": 2}).json()
+    second = client.get(TERMS, {"search": "model", "page_size": 2, "page": 2}).json()
+
+    assert first["count"] == second["count"] == len(everything) > 3
+    titles = [item["title"] for item in first["results"] + second["results"]]
+    assert titles == everything[: len(titles)]
 
 
 def test_white_space_around_and_inside_the_query_does_not_matter(client):
