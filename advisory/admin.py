@@ -58,6 +58,15 @@ def csv_cell(value) -> str:
     return text
 
 
+def assignees(*, current=None):
+    """Who can be given an inquiry: active Advisory team members and superusers."""
+    who = Q(groups__name=ADVISORY_TEAM) | Q(is_superuser=True)
+    who = Q(who, is_active=True)
+    if current is not None:
+        who |= Q(pk=current)
+    return get_user_model().objects.filter(who).distinct().order_by("username")
+
+
 class LeadsPeriodForm(forms.Form):
     start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -150,15 +159,17 @@ class InquiryAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "assigned_to":
-            kwargs["queryset"] = (
-                get_user_model()
-                .objects.filter(
-                    Q(groups__name=ADVISORY_TEAM) | Q(is_superuser=True), is_active=True
-                )
-                .distinct()
-                .order_by("username")
-            )
+            kwargs["queryset"] = assignees()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        field = form.base_fields.get("assigned_to")
+        if field is not None and obj is not None and obj.assigned_to_id:
+            # Someone who has left the team stays selectable on their own inquiries: with
+            # nothing selected, saving the notes would quietly unassign the inquiry.
+            field.queryset = assignees(current=obj.assigned_to_id)
+        return form
 
     def get_search_results(self, request, queryset, search_term):
         try:

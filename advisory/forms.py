@@ -18,6 +18,8 @@ CONSENT_WORDING = (
     "my inquiry. I can ask for them to be deleted at any time."
 )
 
+SINGLE_LINE_FIELDS = ("name", "company", "job_title", "country", "phone")
+
 validate_phone = RegexValidator(
     r"^\+?[0-9][0-9 ().\-/]{3,38}$",
     _("Enter a phone number with digits, spaces and + ( ) - only."),
@@ -102,6 +104,15 @@ class InquiryForm(forms.ModelForm):
         self.fields["phone"].validators.append(validate_phone)
         self.fields["consent"].label = consent_wording()
         self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
+
+    def clean(self):
+        cleaned = super().clean()
+        # One line each: a line break typed (or injected) here has no business in a name,
+        # and would break the email subject and the CSV export.
+        for field in SINGLE_LINE_FIELDS:
+            if cleaned.get(field):
+                cleaned[field] = " ".join(cleaned[field].split())
+        return cleaned
 
     def clean_form_token(self) -> int:
         try:

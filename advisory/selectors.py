@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from .models import Inquiry
@@ -33,7 +33,8 @@ def leads_by_content(*, start: date, end: date) -> LeadsReport:
     by_category = list(
         inquiries.values("term__category__name")
         .annotate(inquiries=Count("id"), won=won)
-        .order_by("-inquiries", "term__category__name")
+        # NULL (no category) sorts first on SQLite, last on PostgreSQL: say which.
+        .order_by("-inquiries", F("term__category__name").asc(nulls_last=True))
     )
     return LeadsReport(
         start=start,

@@ -1,8 +1,8 @@
 """What changes inquiries: submission (form and API alike), notification, team work, privacy."""
 
 import ipaddress
+import logging
 import re
-import smtplib
 import time
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
@@ -22,6 +22,8 @@ from terms.selectors import site_settings
 
 from .forms import InquiryForm, consent_wording
 from .models import Inquiry
+
+logger = logging.getLogger(__name__)
 
 RETRY_FIRST_SECONDS = 60
 RETRY_MAX_SECONDS = 3600
@@ -50,10 +52,17 @@ class NoRecipients(Exception):
 
 
 def network_hash(address: str) -> str:
-    """A keyed hash of the address: equal for equal addresses, not reversible without the key."""
-    if not address:
+    """A keyed hash of the sender: equal for equal senders, not reversible without the key.
+
+    One IPv4 address is one sender; for IPv6, the /64 is (a host picks its own address in
+    it freely, which would otherwise give it a fresh rate limit for every inquiry).
+    """
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
         return ""
-    return salted_hmac("advisory.network-address", address, algorithm="sha256").hexdigest()[:40]
+    sender = str(ip) if ip.version == 4 else str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return salted_hmac("advisory.network-address", sender, algorithm="sha256").hexdigest()[:40]
 
 
 def network_prefix(address: str) -> str:
@@ -168,8 +177,10 @@ def _team_message(inquiry: Inquiry) -> EmailMessage:
         raise NoRecipients
     about = inquiry.term_title or "the glossary"
     context = {"inquiry": inquiry, "admin_url": settings.SITE_URL + inquiry.get_admin_url()}
+    # One line: a line break the visitor typed would make EmailMessage refuse the header.
+    subject = " ".join(f"New advisory inquiry from {inquiry.company} about {about}".split())
     return EmailMessage(
-        subject=f"New advisory inquiry from {inquiry.company} about {about}",
+        subject=subject,
         body=render_to_string("advisory/email/team_notification.txt", context),
         to=recipients,
         reply_to=[inquiry.email],
@@ -199,37 +210,55 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def inquiry_notify(inquiry_id: int) -> str:
-    """Send what is still unsent for one inquiry: the team's email, then the visitor's.
+    """Send what is still unsent for one inquiry: the team's email and the visitor's.
 
-    Safe to run twice (what was sent is recorded and not sent again). When the mail
-    server fails, the failure is recorded and another attempt is queued, later each time
-    (1 minute, doubling, at most an hour apart), until the mail goes.
+    Safe to run twice (what was sent is recorded and not sent again). When sending fails,
+    the failure is recorded and another attempt is queued, later each time (1 minute,
+    doubling, at most an hour apart), until the mail goes. Any error counts, not only the
+    mail server's: an unexpected one must not leave an inquiry waiting with nobody told,
+    nor put the visitor's words into a traceback in the logs.
     """
     with transaction.atomic():
-        inquiry = (
-            Inquiry.objects.select_for_update().filter(pk=inquiry_id).select_related("term").first()
-        )
+        # Lock the inquiry row only: PostgreSQL refuses FOR UPDATE on a nullable outer join
+        # (the term), and the mail needs only the stored term_title.
+        inquiry = Inquiry.objects.select_for_update().filter(pk=inquiry_id).first()
         if inquiry is None:
             return "inquiry no longer exists"
+        if inquiry.status == Inquiry.Status.SPAM:
+            inquiry.notification = Inquiry.Notification.NOT_SENT
         if inquiry.notification in (Inquiry.Notification.SENT, Inquiry.Notification.NOT_SENT):
+            inquiry.save(update_fields=["notification"])
             return f"nothing to send ({inquiry.notification})"
         now = timezone.now()
-        try:
-            if inquiry.team_notified_at is None:
+        errors = []
+        if inquiry.team_notified_at is None:
+            try:
                 _team_message(inquiry).send()
                 inquiry.team_notified_at = now
-            if inquiry.acknowledgement_wanted and inquiry.acknowledged_at is None:
+            except Exception as error:  # any error: recorded and retried (see above)
+                errors.append(mail_error_summary(error))
+        if inquiry.acknowledgement_wanted and inquiry.acknowledged_at is None:
+            try:
                 _acknowledgement(inquiry).send()
                 inquiry.acknowledged_at = now
-        except (smtplib.SMTPException, OSError, NoRecipients) as error:
-            inquiry.notification_attempts += 1
+            except Exception as error:  # any error: recorded and retried (see above)
+                errors.append(mail_error_summary(error))
+        inquiry.notification_attempts += 1
+        if errors:
             inquiry.notification = Inquiry.Notification.RETRYING
-            inquiry.notification_error = mail_error_summary(error)
+            inquiry.notification_error = "; ".join(errors)[:200]
             inquiry.next_notification_at = now + retry_delay(inquiry.notification_attempts)
             _queue_notifications(inquiry, run_after=inquiry.next_notification_at)
             outcome = f"failed ({inquiry.notification_error}); retry queued"
+            # The inquiry's id only: never the visitor's address or words.
+            logger.warning(
+                "Notification for inquiry %s failed (%s), attempt %s; retry at %s.",
+                inquiry.pk,
+                inquiry.notification_error,
+                inquiry.notification_attempts,
+                inquiry.next_notification_at.isoformat(),
+            )
         else:
-            inquiry.notification_attempts += 1
             inquiry.notification = Inquiry.Notification.SENT
             inquiry.notification_error = ""
             inquiry.next_notification_at = None
@@ -269,12 +298,14 @@ def notifications_resend(inquiries: Iterable[Inquiry]) -> int:
 
 
 def inquiries_set_status(inquiries: QuerySet[Inquiry], status: str) -> int:
+    # Pinned by id: ``inquiries`` may be filtered on what the first update changes.
+    inquiries = Inquiry.objects.filter(pk__in=list(inquiries.values_list("pk", flat=True)))
     updates = {"status": status, "updated_at": timezone.now()}
     if status == Inquiry.Status.SPAM:
-        # Spam is not worth a notification still waiting to go out.
-        inquiries.filter(notification__in=[Inquiry.Notification.PENDING]).update(
-            notification=Inquiry.Notification.NOT_SENT
-        )
+        # Spam is not worth a notification still waiting to go out, or waiting to retry.
+        inquiries.filter(
+            notification__in=[Inquiry.Notification.PENDING, Inquiry.Notification.RETRYING]
+        ).update(notification=Inquiry.Notification.NOT_SENT)
     return inquiries.update(**updates)
 
 
@@ -312,8 +343,11 @@ def personal_data_export(email: str) -> dict:
         "consent_given_at",
         "consent_text",
         "network_prefix",
+        "network_hash",
         "status",
+        "spam_reasons",
         "internal_notes",
+        "notification",
         "team_notified_at",
         "acknowledged_at",
         "created_at",

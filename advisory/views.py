@@ -65,9 +65,12 @@ def inquiry_form(request):
 
 def _form_page(request, form: InquiryForm, *, term=None, status=200):
     if form.is_bound:
-        # Shown again: a fresh token, and no term that is no longer published.
+        # Shown again: no term that is no longer published, and a fresh token only if the
+        # token was refused. A valid one is kept, so it still says when the visitor first
+        # saw the form: a person who fixes a typo and resends at once is not a bot.
         data = form.data.copy()
-        data["form_token"] = form_token()
+        if "form_token" in form.errors:
+            data["form_token"] = form_token()
         if "term" in form.errors:
             data["term"] = ""
         else:

@@ -248,7 +248,8 @@ ADVISORY_RATE = os.environ.get("ADVISORY_RATE", "5/hour")
 ADVISORY_MIN_SECONDS = env_int("ADVISORY_MIN_SECONDS", 3)
 ADVISORY_FORM_MAX_AGE = env_int("ADVISORY_FORM_MAX_AGE", 2 * 24 * 3600)
 ADVISORY_MAX_LINKS = env_int("ADVISORY_MAX_LINKS", 2)
-ADVISORY_MAX_BODY_BYTES = env_int("ADVISORY_MAX_BODY_BYTES", 32 * 1024)
+# A 5,000-character message in a non-Latin script is about 45 KB once URL-encoded.
+ADVISORY_MAX_BODY_BYTES = env_int("ADVISORY_MAX_BODY_BYTES", 64 * 1024)
 
 # HTTPS hardening: on unless DEBUG. Behind a TLS-terminating proxy set
 # SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO so Django sees the original scheme.

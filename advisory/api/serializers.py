@@ -9,19 +9,25 @@ class InquiryRequestSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=NAME_MAX_LENGTH)
     email = serializers.EmailField(max_length=254)
     company = serializers.CharField(max_length=NAME_MAX_LENGTH)
-    job_title = serializers.CharField(max_length=NAME_MAX_LENGTH, required=False)
-    country = serializers.CharField(max_length=100, required=False)
+    job_title = serializers.CharField(max_length=NAME_MAX_LENGTH, required=False, allow_blank=True)
+    country = serializers.CharField(max_length=100, required=False, allow_blank=True)
     phone = serializers.CharField(
-        max_length=40, required=False, help_text="Digits, spaces and + ( ) - only."
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        help_text="Digits, spaces and + ( ) - only.",
     )
     message = serializers.CharField(max_length=MESSAGE_MAX_LENGTH)
     term = serializers.SlugField(
         required=False,
+        allow_blank=True,
         help_text="Slug of the published term the visitor asks about, e.g. from the term "
         "page's cta.inquiry_url.",
     )
     source_url = serializers.CharField(
-        required=False, help_text="The page the form was on (a path or an http(s) address)."
+        required=False,
+        allow_blank=True,
+        help_text="The page the form was on (a path or an http(s) address).",
     )
     consent = serializers.BooleanField(
         help_text="Must be true: the visitor agreed to the consent_text of "
@@ -33,6 +39,7 @@ class InquiryRequestSerializer(serializers.Serializer):
     )
     website = serializers.CharField(
         required=False,
+        allow_blank=True,
         help_text="Honeypot: render it hidden from people and pass on whatever it holds. "
         "Filled in, the inquiry is stored as suspected spam.",
     )
