@@ -1,16 +1,13 @@
-"""
-WSGI config for glossary_project project.
-
-It exposes the WSGI callable as a module-level variable named ``application``.
-
-For more information on this file, see
-https://docs.djangoproject.com/en/5.2/howto/deployment/wsgi/
-"""
+"""The WSGI application: Django's, with cached API reads answered before Django's
+request machinery runs (terms.api.middleware.CachedApiReadsHandler)."""
 
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "glossary_project.settings")
+django.setup(set_prefix=False)
 
-application = get_wsgi_application()
+from terms.api.middleware import CachedApiReadsHandler  # noqa: E402 - needs django.setup()
+
+application = CachedApiReadsHandler()

@@ -6,6 +6,7 @@ are simply never read again and expire.
 """
 
 import hashlib
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TypeVar
 
+import redis
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
@@ -69,24 +71,52 @@ def generation_and_hits(counter_key: str, window_seconds: int) -> tuple[int, int
         backend.make_and_validate_key(GENERATION_KEY),
         backend.make_and_validate_key(counter_key),
     ]
-    generation, hits = _redis_script(backend)(keys=keys, args=[window_seconds])
+    generation, hits = _script_caller(backend)(keys, window_seconds)
     # Django's Redis backend stores whole numbers as plain Redis integers, so this reads
     # the same value as cache.get(GENERATION_KEY).
     return (int(generation) if generation is not None else content_generation()), hits
 
 
-def _redis_script(backend: RedisCache):
-    """The registered script, on a Redis client made once per process.
+class _ScriptCaller:
+    """The generation-and-hits script, called on one Redis connection this process keeps.
 
-    Django's backend builds a new client object for every operation; on the hot path
-    that costs more than the round trip itself.
+    Django's backend builds a client for every operation, and redis-py's pool checkout
+    and retry wrappers cost more than the round trip itself; on the hot path this sends
+    the command and reads the reply, reconnecting (and reloading the script) when needed.
     """
+
+    def __init__(self, backend: RedisCache):
+        self.client = backend._cache.get_client(write=True)
+        self.pid = os.getpid()
+        self.connection = None
+        self.sha = self.client.script_load(_GENERATION_AND_HITS_LUA)
+
+    def __call__(self, keys: list[str], window_seconds: int):
+        for attempt in range(2):
+            try:
+                if self.connection is None:
+                    self.connection = self.client.connection_pool.make_connection()
+                self.connection.send_command("EVALSHA", self.sha, 2, *keys, window_seconds)
+                return self.connection.read_response()
+            except redis.exceptions.NoScriptError:  # Redis restarted and forgot the script
+                if attempt:
+                    raise
+                self.sha = self.client.script_load(_GENERATION_AND_HITS_LUA)
+            except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+                if self.connection is not None:
+                    self.connection.disconnect()
+                self.connection = None
+                if attempt:
+                    raise
+        raise AssertionError("the loop returns or raises")
+
+
+def _script_caller(backend: RedisCache) -> _ScriptCaller:
     client_maker = backend._cache
-    script = getattr(client_maker, "glossary_script", None)
-    if script is None:
-        script = client_maker.get_client(write=True).register_script(_GENERATION_AND_HITS_LUA)
-        client_maker.glossary_script = script
-    return script
+    caller = getattr(client_maker, "glossary_script_caller", None)
+    if caller is None or caller.pid != os.getpid():  # made before a fork: not ours
+        caller = client_maker.glossary_script_caller = _ScriptCaller(backend)
+    return caller
 
 
 def generation_time(generation: int) -> datetime:

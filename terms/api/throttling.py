@@ -4,6 +4,7 @@ The response-cache middleware counts cacheable API requests in the same round tr
 reads the content generation; this DRF throttle counts whatever the middleware did not.
 """
 
+import functools
 import time
 
 from django.conf import settings
@@ -14,7 +15,11 @@ from ..cache import generation_and_hits
 
 def anonymous_rate() -> tuple[int, int]:
     """(requests, window in seconds) from REST_FRAMEWORK's "anon" rate, e.g. 120/minute."""
-    rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["anon"]
+    return _parsed_rate(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["anon"])
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_rate(rate: str) -> tuple[int, int]:
     return SimpleRateThrottle.parse_rate(None, rate)
 
 

@@ -1,0 +1,110 @@
+"""The production WSGI application answers response-cache hits itself, before Django's
+request machinery; everything else still goes through Django as usual."""
+
+import io
+import json
+
+import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connection
+from django.test.utils import CaptureQueriesContext
+
+from glossary_project.wsgi import application
+
+from ..factories import TermFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PAGE = "/api/v1/terms/model-card/"
+
+
+@pytest.fixture(autouse=True)
+def response_cache(settings):
+    settings.API_RESPONSE_CACHE = True
+    settings.ALLOWED_HOSTS = ["glossary.test"]
+    TermFactory(title="Model Card", slug="model-card")
+    # As Django's test client does: keep the test's connection (and transaction) open.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def call(path=PAGE, method="GET", host="glossary.test", **headers):
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "glossary.test",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": host,
+        "REMOTE_ADDR": "192.0.2.10",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        **headers,
+    }
+    started = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        started["status"] = int(status.split()[0])
+        started["headers"] = dict(response_headers)
+
+    body = application(environ, start_response)
+    try:
+        content = b"".join(body)
+    finally:
+        if hasattr(body, "close"):
+            body.close()
+    return started["status"], started["headers"], content
+
+
+def test_a_repeated_read_is_answered_without_the_database_and_with_the_same_bytes():
+    first = call()
+    with CaptureQueriesContext(connection) as queries:
+        again = call()
+
+    assert first[0] == again[0] == 200
+    assert again[2] == first[2]
+    assert json.loads(again[2])["slug"] == "model-card"
+    assert again[1]["ETag"] == first[1]["ETag"]
+    assert len(queries) == 0
+
+
+def test_a_conditional_repeat_gets_304_without_a_body():
+    _status, headers, _body = call()
+
+    status, _headers, body = call(HTTP_IF_NONE_MATCH=headers["ETag"])
+
+    assert (status, body) == (304, b"")
+
+
+def test_a_head_request_served_from_the_cache_has_headers_but_no_body():
+    call()
+
+    status, headers, body = call(method="HEAD")
+
+    assert status == 200
+    assert body == b""
+    assert int(headers["Content-Length"]) > 0
+
+
+def test_a_host_the_site_does_not_serve_is_refused_by_django_not_served_from_the_cache():
+    call()
+
+    status, _headers, _body = call(host="attacker.example")
+
+    assert status == 400
+
+
+def test_a_logged_in_reader_is_answered_by_django_not_from_the_anonymous_copy(client):
+    call()
+    client.force_login(UserFactory())
+    session_cookie = f"sessionid={client.cookies['sessionid'].value}"
+
+    with CaptureQueriesContext(connection) as queries:
+        status, _headers, _body = call(HTTP_COOKIE=session_cookie)
+
+    assert status == 200
+    assert len(queries) > 0  # the session and the term were read: not a replay
