@@ -1,9 +1,13 @@
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.http import JsonResponse
 from django.urls import include, path
 from django.views.defaults import page_not_found
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from terms.sitemaps import SITEMAPS
+from terms.views import robots_txt
 
 admin.site.site_header = "AI Glossary CMS"
 admin.site.site_title = "AI Glossary CMS"
@@ -12,6 +16,8 @@ admin.site.index_title = "Glossary and advisory inquiries"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="terms:glossary_index"), name="home"),
     path("admin/", admin.site.urls),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", robots_txt, name="robots_txt"),
     path("glossary/", include("terms.urls")),
     path("advisory/", include("advisory.urls")),
     path("api/v1/", include("terms.api.urls")),

@@ -1,13 +1,25 @@
+import time
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.forms import BaseInlineFormSet, Textarea, TextInput
-from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.forms import BaseInlineFormSet, Textarea, TextInput, all_valid
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.timesince import timeuntil
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from . import selectors
+from .cache import pinned_generation
 from .models import (
     FAQ,
     Category,
@@ -18,7 +30,9 @@ from .models import (
     TermReference,
     normalize_text,
 )
+from .preview import preview_token, preview_url
 from .services import term_archive, term_publish
+from .views import render_term_page
 
 MIN_KEY_CONSIDERATIONS = 3
 
@@ -197,13 +211,27 @@ class TermAdmin(admin.ModelAdmin):
     search_help_text = _("Search titles, aliases and summaries.")
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["category", "related"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at", "preview_link"]
     inlines = [KeyConsiderationInline, TermFAQInline, TermReferenceInline]
+    change_form_template = "admin/terms/term/change_form.html"
     actions = ["publish_selected", "archive_selected"]
     save_on_top = True
     list_per_page = 50
     fieldsets = [
-        (None, {"fields": ["title", "slug", "aliases", "category", "status", "in_development"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "slug",
+                    "aliases",
+                    "category",
+                    "status",
+                    "in_development",
+                    "preview_link",
+                ]
+            },
+        ),
         (_("Content"), {"fields": ["summary", "definition", "why_it_matters"]}),
         (_("Related terms"), {"fields": ["related"]}),
         (
@@ -263,6 +291,86 @@ class TermAdmin(admin.ModelAdmin):
         if not term.reference_count:
             gaps.append(_("reference"))
         return ", ".join(str(gap) for gap in gaps) or "—"
+
+    @admin.display(description=_("preview link"))
+    def preview_link(self, term):
+        if term.pk is None:
+            return _("Save the term to get a link that shows it to reviewers without a login.")
+        now = timezone.now()
+        period = timeuntil(now + timedelta(seconds=settings.PREVIEW_LINK_MAX_AGE), now)
+        url = preview_url(term)
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a><div class="help">{}</div>',
+            url,
+            url,
+            _(
+                "Anyone with this link sees the saved version of this term, published or "
+                "not, for %(period)s."
+            )
+            % {"period": period},
+        )
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(self.preview_view)
+        return [
+            path("preview/", preview, name="terms_term_preview_new"),
+            path("<path:object_id>/preview/", preview, name="terms_term_preview"),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request, object_id=None):
+        """The term page as readers would see it with what the form holds now, saved or
+        not: the form and its inlines are saved inside a transaction that is then rolled
+        back, so the page is rendered by exactly the code of the live page."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        term = self.get_object(request, unquote(object_id)) if object_id else None
+        if object_id and term is None:
+            raise Http404
+        adding = term is None
+        allowed = (
+            self.has_add_permission(request)
+            if adding
+            else self.has_change_permission(request, term)
+        )
+        if not allowed:
+            raise PermissionDenied
+        form = self.get_form(request, term, change=not adding)(
+            request.POST, request.FILES, instance=term
+        )
+        formsets, _inlines = self._create_formsets(request, form.instance, change=not adding)
+        if not (form.is_valid() and all_valid(formsets)):
+            errors = [*form.non_field_errors()]
+            errors += [
+                f"{form.fields[name].label if name in form.fields else name}: {message}"
+                for name, messages_ in form.errors.items()
+                if name != "__all__"
+                for message in messages_
+            ]
+            for formset in formsets:
+                errors += [*formset.non_form_errors()]
+                errors += [
+                    f"{formset.model._meta.verbose_name}: {message}"
+                    for row in formset.errors
+                    for messages_ in row.values()
+                    for message in messages_
+                ]
+            return TemplateResponse(
+                request,
+                "admin/terms/term/preview_errors.html",
+                {**self.admin_site.each_context(request), "errors": errors, "opts": self.opts},
+                status=400,
+            )
+        # A generation of its own: anything cached while rendering the unsaved state
+        # (counts, settings) goes under keys no public request reads.
+        with transaction.atomic(), pinned_generation(-time.time_ns()):
+            new_term = self.save_form(request, form, change=not adding)
+            self.save_model(request, new_term, form, not adding)
+            self.save_related(request, form, formsets, not adding)
+            page = selectors.term_page(slug=new_term.slug, preview=preview_token(new_term))
+            response = render_term_page(request, page, previewing=True, banner=True)
+            transaction.set_rollback(True)
+        return response
 
     def view_on_site(self, term):
         return term.get_absolute_url() if term.is_published else None

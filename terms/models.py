@@ -214,12 +214,39 @@ class Term(TimeStampedModel):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, *self.DERIVED_FIELDS}
+        adding = self._state.adding
         super().save(*args, **kwargs)
         if update_fields is None or {"title", "aliases"} & set(update_fields):
             self.sync_names()
+        if update_fields is None or "slug" in update_fields:
+            self.remember_former_slug(adding=adding)
 
     def get_absolute_url(self) -> str:
         return reverse("terms:term_detail", kwargs={"slug": self.slug})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        term = super().from_db(db, field_names, values)
+        term._stored_slug = term.__dict__.get("slug")
+        return term
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        # The slug just read is the stored one, as in from_db: without this a term reloaded
+        # after a rename elsewhere would remember the wrong former slug when renamed again.
+        if "slug" in self.__dict__ and (fields is None or "slug" in fields):
+            self._stored_slug = self.slug
+
+    def remember_former_slug(self, *, adding: bool) -> None:
+        """Keep the old address of a renamed term working (it answers 301), and let a
+        slug in use win over the same slug formerly used by another term."""
+        stored = getattr(self, "_stored_slug", None)
+        if not adding and stored == self.slug:
+            return
+        FormerSlug.objects.filter(slug=self.slug).delete()
+        if stored and stored != self.slug:
+            FormerSlug.objects.update_or_create(slug=stored, defaults={"term": self})
+        self._stored_slug = self.slug
 
     def stamp_first_publication(self) -> None:
         if self.status == self.Status.PUBLISHED and self.published_at is None:
@@ -298,6 +325,20 @@ class Term(TimeStampedModel):
             )
         if errors:
             raise ValidationError(errors)
+
+
+class FormerSlug(models.Model):
+    """A slug a term had before it was renamed: its old address redirects to the new one."""
+
+    slug = models.SlugField(max_length=200, unique=True)
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="former_slugs")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("former slug")
+
+    def __str__(self) -> str:
+        return self.slug
 
 
 class TermName(models.Model):

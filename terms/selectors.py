@@ -22,7 +22,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from .cache import per_generation
-from .models import FAQ, Category, SiteSettings, Term, TermSearch
+from .models import FAQ, Category, FormerSlug, SiteSettings, Term, TermSearch
+from .preview import previewed_term_id
 
 INDEX_LETTERS = [*string.ascii_uppercase, "0-9"]
 LIST_FIELDS = [
@@ -88,9 +89,18 @@ class TermPage:
         return getattr(self.term, name)
 
 
-def term_page(*, slug: str) -> TermPage:
-    """The page of a published term, in five plain queries whatever its size (or 404)."""
-    term = get_object_or_404(published_terms(), slug=slug)
+def term_page(*, slug: str, preview: str | None = None) -> TermPage:
+    """The page of a published term, in five plain queries whatever its size (or 404).
+
+    ``preview``, a valid preview token for this term, shows it whatever its status.
+    """
+    terms = published_terms()
+    previewed = previewed_term_id(preview)
+    if previewed is not None:
+        terms = Term.objects.select_related("category").filter(
+            Q(status=Term.Status.PUBLISHED) | Q(pk=previewed)
+        )
+    term = get_object_or_404(terms, slug=slug)
     own_faqs, shared_faqs = [], []
     faq_rows = (
         FAQ.objects.filter(Q(term_id=term.pk) | Q(category_id=term.category_id))
@@ -116,6 +126,18 @@ def term_page(*, slug: str) -> TermPage:
             .order_by(Lower("title"))
             .values_list("slug", "title", "summary")
         ],
+    )
+
+
+def current_slug(former: str, *, preview: str | None = None) -> str | None:
+    """The slug a renamed term has now, if ``former`` was one of its slugs and the
+    term is published (or previewed with a valid token)."""
+    visible = Q(term__status=Term.Status.PUBLISHED)
+    previewed = previewed_term_id(preview)
+    if previewed is not None:
+        visible |= Q(term_id=previewed)
+    return (
+        FormerSlug.objects.filter(visible, slug=former).values_list("term__slug", flat=True).first()
     )
 
 

@@ -115,8 +115,9 @@ class StrictFilterBackend(filters.DjangoFilterBackend):
 
 def reject_unknown_parameters(request, view) -> None:
     allowed = set(getattr(view, "query_parameters", ()))
-    if getattr(view, "action", None) == "list":
-        allowed |= set(getattr(view, "list_query_parameters", ()))
+    action = getattr(view, "action", None)
+    allowed |= set(getattr(view, f"{action}_query_parameters", ()))
+    if action == "list":
         filterset_class = getattr(view, "filterset_class", None)
         if filterset_class:
             allowed |= set(filterset_class.base_filters)

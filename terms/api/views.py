@@ -1,5 +1,6 @@
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
@@ -11,7 +12,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -43,6 +44,13 @@ ERRORS = {
     404: OpenApiResponse(ERROR, description="Not found, not published, or past the last page."),
     429: OpenApiResponse(ERROR, description="Too many requests; see the Retry-After header."),
 }
+
+
+def permanent_redirect(request, view_name: str, slug: str) -> HttpResponsePermanentRedirect:
+    """301 to the same view for ``slug``, keeping the query string."""
+    url = reverse(view_name, kwargs={"slug": slug})
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
 
 
 class PublicContentMixin:
@@ -101,7 +109,20 @@ class PublicReadOnlyViewSet(
     ),
     retrieve=extend_schema(
         summary="One term with everything its page shows",
-        responses={200: TermDetailSerializer, **ERRORS},
+        description="A term that was renamed answers 301 from its old slug to the new one.",
+        parameters=[
+            OpenApiParameter(
+                "preview",
+                str,
+                description="A preview token (from the term's admin page) shows the term "
+                "even if it is not published; such responses are private and never cached.",
+            )
+        ],
+        responses={
+            200: TermDetailSerializer,
+            301: OpenApiResponse(description="Renamed: Location is the term's address now."),
+            **ERRORS,
+        },
     ),
 )
 class TermViewSet(PublicReadOnlyViewSet):
@@ -109,12 +130,34 @@ class TermViewSet(PublicReadOnlyViewSet):
     filterset_class = TermFilter
     pagination_class = GlossaryPagination
     list_query_parameters = ("page", "page_size")
+    retrieve_query_parameters = ("preview",)
 
     def get_queryset(self):
         return selectors.term_list()
 
-    def get_object(self):
-        return selectors.term_page(slug=self.kwargs["slug"])
+    def retrieve(self, request, *args, **kwargs):
+        slug, preview = kwargs["slug"], request.query_params.get("preview")
+        try:
+            page = selectors.term_page(slug=slug, preview=preview)
+        except Http404:
+            moved_to = selectors.current_slug(slug, preview=preview)
+            if moved_to is not None:
+                return permanent_redirect(request, "api:term-detail", moved_to)
+            if preview:
+                raise NotFound(
+                    "Not found, or the preview link is invalid or has expired."
+                ) from None
+            raise
+        return Response(self.get_serializer(page).data)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if "preview" in request.query_params:
+            # A draft must never reach a shared cache (or a search engine).
+            response["Cache-Control"] = "private, no-store"
+            response["X-Robots-Tag"] = "noindex"
+            del response["Last-Modified"]
+        return response
 
     def get_serializer_class(self):
         return TermDetailSerializer if self.action == "retrieve" else TermListSerializer

@@ -1,0 +1,295 @@
+"""A renamed term keeps its old addresses: the old page and the old API URL answer 301
+with the new ones, only while readers may see the term (or with a preview link), and a
+term that uses the slug now always wins over the redirect."""
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from terms.models import FormerSlug, Term
+from terms.preview import preview_token
+
+from ..factories import TermFactory
+from .test_admin import term_form
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Start without cached responses, content or throttle counts from other tests."""
+    cache.clear()
+
+
+def page(slug: str) -> str:
+    return reverse("terms:term_detail", kwargs={"slug": slug})
+
+
+def api(slug: str) -> str:
+    return reverse("api:term-detail", kwargs={"slug": slug})
+
+
+def rename(term: Term, slug: str, **save_options) -> None:
+    term.slug = slug
+    term.save(**save_options)
+
+
+def heading(response) -> str:
+    match = re.search(r"<h1[^>]*>(.*?)</h1>", response.content.decode(), re.DOTALL)
+    return " ".join(match[1].split()) if match else ""
+
+
+@pytest.mark.parametrize("save_options", [{}, {"update_fields": ["slug"]}])
+def test_renaming_a_published_term_redirects_its_old_page_to_the_new_one(client, save_options):
+    term = TermFactory(title="Model Card", slug="model-cards")
+    rename(term, "model-card", **save_options)
+
+    response = client.get(page("model-cards"))
+
+    assert response.status_code == 301
+    assert response["Location"] == page("model-card")
+    new = client.get(response["Location"])
+    assert new.status_code == 200
+    assert heading(new) == "Model Card"
+
+
+def test_the_old_page_address_redirects_keeping_the_query_string(client):
+    term = TermFactory(title="Model Card", slug="model-cards")
+    rename(term, "model-card")
+
+    response = client.get(page("model-cards"), {"utm_source": "newsletter"})
+
+    assert response.status_code == 301
+    assert response["Location"] == page("model-card") + "?utm_source=newsletter"
+
+
+def test_the_old_api_address_redirects_to_the_new_one_keeping_the_query_string(client):
+    term = TermFactory(title="Model Card", slug="model-cards")
+    rename(term, "model-card")
+
+    response = client.get(f"{api('model-cards')}?format=json")
+
+    assert response.status_code == 301
+    assert response["Location"] == f"{api('model-card')}?format=json"
+    new = client.get(response["Location"])
+    assert new.status_code == 200
+    assert (new.json()["slug"], new.json()["title"]) == ("model-card", "Model Card")
+
+
+def test_the_old_api_address_without_a_query_string_redirects_to_the_plain_new_one(client):
+    rename(TermFactory(slug="model-cards"), "model-card")
+    response = client.get(api("model-cards"))
+    assert response.status_code == 301
+    assert response["Location"] == api("model-card")
+
+
+def test_renaming_in_the_admin_change_form_redirects_the_old_addresses(editor_client):
+    term = TermFactory(title="Model Card", slug="model-cards", aliases="")
+    data = term_form(
+        term.category, title="Model Card", slug="model-card", aliases="", status="published"
+    )
+
+    response = editor_client.post(reverse("admin:terms_term_change", args=[term.pk]), data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    reader = Client()
+    old_page = reader.get(page("model-cards"))
+    assert (old_page.status_code, old_page["Location"]) == (301, page("model-card"))
+    old_api = reader.get(api("model-cards"))
+    assert (old_api.status_code, old_api["Location"]) == (301, api("model-card"))
+    assert reader.get(page("model-card")).status_code == 200
+
+
+def test_after_two_renames_both_old_slugs_go_straight_to_the_newest(client):
+    term = TermFactory(slug="model-cards")
+    rename(term, "model-card-v2")
+    rename(term, "model-card")
+
+    for old in ("model-cards", "model-card-v2"):
+        site = client.get(page(old))
+        assert (site.status_code, site["Location"]) == (301, page("model-card")), old
+        data = client.get(api(old))
+        assert (data.status_code, data["Location"]) == (301, api("model-card")), old
+
+
+def test_a_term_reloaded_after_an_admin_rename_redirects_every_old_slug_when_renamed_again(
+    client, editor_client
+):
+    term = TermFactory(title="Model Card", slug="model-cards", aliases="")
+    data = term_form(
+        term.category, title="Model Card", slug="model-card-v2", aliases="", status="published"
+    )
+    response = editor_client.post(reverse("admin:terms_term_change", args=[term.pk]), data)
+    assert response.status_code == 302
+
+    term.refresh_from_db()
+    rename(term, "model-card")
+
+    for old in ("model-cards", "model-card-v2"):
+        response = client.get(page(old))
+        assert (response.status_code, response["Location"]) == (301, page("model-card")), old
+
+
+def test_renaming_back_to_a_former_slug_serves_the_page_there_again(client):
+    term = TermFactory(title="Model Card", slug="model-card")
+    rename(term, "model-cards")
+    rename(term, "model-card")
+
+    assert client.get(page("model-card")).status_code == 200
+    response = client.get(page("model-cards"))
+    assert (response.status_code, response["Location"]) == (301, page("model-card"))
+
+
+@pytest.mark.parametrize("how", ["created", "renamed"])
+def test_a_term_that_takes_a_former_slug_is_served_instead_of_the_redirect(client, how):
+    first = TermFactory(title="Datasheets for Datasets", slug="datasheet")
+    rename(first, "datasheets-for-datasets")
+    if how == "created":
+        TermFactory(title="Datasheet", slug="datasheet")
+    else:
+        rename(TermFactory(title="Datasheet", slug="data-sheet"), "datasheet")
+
+    site = client.get(page("datasheet"))
+    data = client.get(api("datasheet"))
+
+    assert site.status_code == 200
+    assert heading(site) == "Datasheet"
+    assert data.status_code == 200
+    assert data.json()["title"] == "Datasheet"
+    assert client.get(page("datasheets-for-datasets")).status_code == 200
+    assert not FormerSlug.objects.filter(slug="datasheet").exists()
+
+
+@pytest.mark.parametrize("status", [Term.Status.DRAFT, Term.Status.REVIEW, Term.Status.ARCHIVED])
+def test_a_former_slug_of_an_unpublished_term_is_not_found_and_keeps_the_new_slug_secret(
+    client, status
+):
+    term = TermFactory(slug="red-team", status=status)
+    rename(term, "red-teaming-exercise")
+
+    site = client.get(page("red-team"))
+    data = client.get(api("red-team"))
+
+    assert site.status_code == 404
+    assert data.status_code == 404
+    assert "red-teaming-exercise" not in site.content.decode()
+    assert "red-teaming-exercise" not in data.content.decode()
+
+
+def test_an_archived_term_stops_redirecting_from_its_former_slug(client):
+    term = TermFactory(slug="red-team")
+    rename(term, "red-teaming")
+    assert client.get(page("red-team")).status_code == 301
+
+    term.status = Term.Status.ARCHIVED
+    term.save()
+
+    assert client.get(page("red-team")).status_code == 404
+    assert client.get(api("red-team")).status_code == 404
+
+
+def test_a_former_slug_of_a_draft_redirects_with_its_preview_link(client):
+    draft = TermFactory(title="Red Teaming", slug="red-team", status=Term.Status.DRAFT)
+    rename(draft, "red-teaming")
+    token = preview_token(draft)
+
+    site = client.get(page("red-team"), {"preview": token})
+    data = client.get(api("red-team"), {"preview": token, "format": "json"})
+
+    assert site.status_code == 301
+    location = urlsplit(site["Location"])
+    assert location.path == page("red-teaming")
+    assert parse_qs(location.query) == {"preview": [token]}
+    assert data.status_code == 301
+    location = urlsplit(data["Location"])
+    assert location.path == api("red-teaming")
+    assert parse_qs(location.query) == {"preview": [token], "format": ["json"]}
+    assert "no-store" in data["Cache-Control"]
+    assert "no-store" in site["Cache-Control"]
+    assert site["X-Robots-Tag"] == "noindex"
+
+    shown = client.get(site["Location"])
+    assert shown.status_code == 200
+    assert heading(shown) == "Red Teaming"
+    assert client.get(data["Location"]).json()["slug"] == "red-teaming"
+
+
+def test_a_former_slug_of_a_draft_is_not_found_with_another_terms_preview_link(client):
+    draft = TermFactory(slug="red-team", status=Term.Status.DRAFT)
+    rename(draft, "red-teaming")
+    other = TermFactory(status=Term.Status.DRAFT)
+
+    site = client.get(page("red-team"), {"preview": preview_token(other)})
+    data = client.get(api("red-team"), {"preview": preview_token(other)})
+
+    assert site.status_code == 404
+    assert data.status_code == 404
+    assert "red-teaming" not in data.content.decode()
+
+
+def test_a_former_slug_of_a_draft_is_not_found_once_the_preview_link_expired(client, settings):
+    draft = TermFactory(slug="red-team", status=Term.Status.DRAFT)
+    rename(draft, "red-teaming")
+    token = preview_token(draft)
+    settings.PREVIEW_LINK_MAX_AGE = -1
+
+    assert client.get(page("red-team"), {"preview": token}).status_code == 404
+    assert client.get(api("red-team"), {"preview": token}).status_code == 404
+
+
+def test_deleting_a_term_deletes_its_former_slugs(client):
+    term = TermFactory(slug="model-cards")
+    rename(term, "model-card-v2")
+    rename(term, "model-card")
+    kept = TermFactory(slug="datasheets")
+    rename(kept, "datasheet")
+
+    term.delete()
+
+    assert list(FormerSlug.objects.values_list("slug", flat=True)) == ["datasheets"]
+    for slug in ("model-cards", "model-card-v2", "model-card"):
+        assert client.get(page(slug)).status_code == 404, slug
+        assert client.get(api(slug)).status_code == 404, slug
+    assert client.get(page("datasheets")).status_code == 301
+
+
+def test_an_editor_deletes_a_renamed_term_in_the_admin_and_its_old_address_goes(
+    editor_client,
+):
+    term = TermFactory(slug="model-cards")
+    rename(term, "model-card")
+    delete = reverse("admin:terms_term_delete", args=[term.pk])
+
+    confirm = editor_client.get(delete)
+    response = editor_client.post(delete, {"post": "yes"})
+
+    assert confirm.status_code == 200
+    assert "permission" not in confirm.content.decode().lower()
+    assert response.status_code == 302
+    assert not FormerSlug.objects.exists()
+    assert Client().get(page("model-cards")).status_code == 404
+
+
+def test_a_redirect_costs_two_queries_however_often_the_term_was_renamed(
+    client, django_assert_num_queries
+):
+    term = TermFactory(slug="name-0")
+    draft = TermFactory(slug="draft-0", status=Term.Status.DRAFT)
+    for number in range(1, 6):
+        rename(term, f"name-{number}")
+        rename(draft, f"draft-{number}")
+    token = preview_token(draft)
+
+    for old in ("name-0", "name-3"):
+        with django_assert_num_queries(2):
+            assert client.get(page(old)).status_code == 301
+        with django_assert_num_queries(2):
+            assert client.get(api(old)).status_code == 301
+    with django_assert_num_queries(2):
+        assert client.get(page("draft-0"), {"preview": token}).status_code == 301
+    with django_assert_num_queries(2):
+        assert client.get(api("draft-0"), {"preview": token}).status_code == 301
