@@ -22,7 +22,16 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from .cache import per_generation
-from .models import FAQ, Category, FormerSlug, SiteSettings, Term, TermSearch
+from .models import (
+    FAQ,
+    Category,
+    FormerSlug,
+    KeyConsideration,
+    SiteSettings,
+    Term,
+    TermReference,
+    TermSearch,
+)
 from .preview import previewed_term_id
 
 INDEX_LETTERS = [*string.ascii_uppercase, "0-9"]
@@ -90,7 +99,7 @@ class TermPage:
 
 
 def term_page(*, slug: str, preview: str | None = None) -> TermPage:
-    """The page of a published term, in five plain queries whatever its size (or 404).
+    """The page of a published term, in two queries whatever its size (or 404).
 
     ``preview``, a valid preview token for this term, shows it whatever its status.
     """
@@ -101,32 +110,62 @@ def term_page(*, slug: str, preview: str | None = None) -> TermPage:
             Q(status=Term.Status.PUBLISHED) | Q(pk=previewed)
         )
     term = get_object_or_404(terms, slug=slug)
-    own_faqs, shared_faqs = [], []
-    faq_rows = (
-        FAQ.objects.filter(Q(term_id=term.pk) | Q(category_id=term.category_id))
-        .order_by("position", "id")
-        .values_list("term_id", "question", "answer", "answer_html")
+    page = TermPage(
+        term=term, key_considerations=[], own_faqs=[], shared_faqs=[], references=[], related=[]
     )
-    for term_id, *faq in faq_rows:
-        (own_faqs if term_id is not None else shared_faqs).append(FAQItem(*faq))
-    return TermPage(
-        term=term,
-        key_considerations=list(term.key_considerations.values_list("text", flat=True)),
-        own_faqs=own_faqs,
-        shared_faqs=shared_faqs,
-        references=[
-            ReferenceItem(*row)
-            for row in term.citations.values_list(
-                "reference__title", "reference__publisher", "reference__year", "reference__url"
-            )
-        ],
-        related=[
-            RelatedItem(*row)
-            for row in term.related.filter(status=Term.Status.PUBLISHED)
-            .order_by(Lower("title"))
-            .values_list("slug", "title", "summary")
-        ],
-    )
+    for kind, a, b, c, d in _listed_on_page(term):
+        if kind == "1-consideration":
+            page.key_considerations.append(a)
+        elif kind == "2-own-faq":
+            page.own_faqs.append(FAQItem(a, b, c))
+        elif kind == "3-shared-faq":
+            page.shared_faqs.append(FAQItem(a, b, c))
+        elif kind == "4-reference":
+            page.references.append(ReferenceItem(a, b, int(c) if c else None, d))
+        else:
+            page.related.append(RelatedItem(a, b, c))
+    return page
+
+
+def _listed_on_page(term: Term) -> list[tuple]:
+    """Every list on a term's page in one statement, in page order: (kind, then four text
+    columns). Plain SQL: building the same query with the ORM took longer (about 2 ms)
+    than the database takes to answer it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _PAGE_LISTS_SQL,
+            [term.pk, term.pk, term.category_id, term.pk, term.pk, Term.Status.PUBLISHED],
+        )
+        return [(kind, *columns) for kind, _position, _title, _id, *columns in cursor.fetchall()]
+
+
+def _page_lists_sql() -> str:
+    tables = {
+        "consideration": KeyConsideration._meta.db_table,
+        "faq": FAQ._meta.db_table,
+        "citation": TermReference._meta.db_table,
+        "reference": TermReference._meta.get_field("reference").related_model._meta.db_table,
+        "related": Term.related.through._meta.db_table,
+        "term": Term._meta.db_table,
+    }
+    return """
+        SELECT '1-consideration', position, '', id, text, '', '', ''
+            FROM {consideration} WHERE term_id = %s
+        UNION ALL SELECT '2-own-faq', position, '', id, question, answer, answer_html, ''
+            FROM {faq} WHERE term_id = %s
+        UNION ALL SELECT '3-shared-faq', position, '', id, question, answer, answer_html, ''
+            FROM {faq} WHERE category_id = %s
+        UNION ALL SELECT '4-reference', c.position, '', c.id,
+                r.title, r.publisher, CAST(r.year AS TEXT), r.url
+            FROM {citation} c JOIN {reference} r ON r.id = c.reference_id WHERE c.term_id = %s
+        UNION ALL SELECT '5-related', 0, LOWER(t.title), t.id, t.slug, t.title, t.summary, ''
+            FROM {related} x JOIN {term} t ON t.id = x.to_term_id
+            WHERE x.from_term_id = %s AND t.status = %s
+        ORDER BY 1, 2, 3, 4
+    """.format(**tables)  # noqa: S608 - table names from the models, values as parameters
+
+
+_PAGE_LISTS_SQL = _page_lists_sql()
 
 
 def current_slug(former: str, *, preview: str | None = None) -> str | None:
