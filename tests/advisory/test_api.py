@@ -447,3 +447,19 @@ def test_every_documented_body_format_describes_the_same_fields(schema):
 
     assert "application/json" in content
     assert all(body == bodies[0] for body in bodies)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/api/v1/inquiries/form/"),
+        ("delete", "/api/v1/inquiries/"),
+        ("put", "/api/v1/inquiries/"),
+    ],
+)
+def test_a_method_an_inquiry_address_does_not_have_is_405_not_a_permission_error(
+    client, method, path
+):
+    response = getattr(client, method)(path)
+
+    assert response.status_code == 405
