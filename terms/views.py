@@ -151,8 +151,11 @@ def glossary_index(request):
         terms = selectors.search_in_relevance_order(
             query, within=terms if (letter or category) else None
         )
+    paginator = Paginator(terms, TERMS_PER_PAGE)
+    # Counted once per content change, as in the API: never a count of the table per view.
+    paginator.count = terms.count() if query else selectors.count_of(terms)
     try:
-        page = Paginator(terms, TERMS_PER_PAGE).page(form.cleaned_data.get("page") or 1)
+        page = paginator.page(form.cleaned_data.get("page") or 1)
     except EmptyPage as error:
         raise Http404("There is no such page of the glossary.") from error
 
