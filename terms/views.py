@@ -55,10 +55,6 @@ def page_meta(*, title: str, description: str, path: str, kind: str = "website")
     }
 
 
-def site_context() -> dict:
-    return {"site": selectors.site_settings()}
-
-
 class GlossaryFilterForm(forms.Form):
     """The index's query parameters: ?letter=, ?category=, ?q= and ?page=."""
 
@@ -135,7 +131,6 @@ def glossary_index(request):
             "matters, what to consider, common questions and references.",
             path=reverse("terms:glossary_index"),
         ),
-        **site_context(),
     }
     if not form.is_valid():
         return render(request, "terms/glossary_index.html", context, status=400)
@@ -213,7 +208,6 @@ def category_detail(request, slug):
         "json_ld": json_ld_script(
             category_json_ld(category, category_url=category_url, shared_faqs=shared_faqs)
         ),
-        **site_context(),
     }
     return render(request, "terms/category_detail.html", context)
 
@@ -260,7 +254,6 @@ def render_term_page(request, page, *, previewing: bool, banner: bool = False):
             kind="article",
         ),
         "json_ld": json_ld_script(term_page_json_ld(page)),
-        **site_context(),
     }
     response = render(request, "terms/term_detail.html", context)
     if previewing:

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pytest
 from django.core.cache import cache
 
-from terms.models import Term
+from terms.models import SiteSettings, Term
 from terms.preview import preview_token
 
 from ..factories import (
@@ -541,3 +541,22 @@ def test_every_page_has_landmarks_a_skip_link_and_one_h1(client, full_term, path
     assert 'id="content"' in html
     assert [tag for tag, _text in page.headings].count("h1") == 1
     assert "AI Advisory" in html  # the organisation, in the footer
+
+
+def test_an_unknown_page_is_a_404_in_the_sites_own_design(client):
+    response = client.get("/glossary/no-such-term/")
+
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "<h1>Page not found</h1>" in body
+    assert 'href="/glossary/"' in body
+
+
+def test_the_contact_form_page_names_the_organisation_in_its_footer(client):
+    site = SiteSettings.load()
+    site.organisation_name = "Northwind Advisory"
+    site.save()
+
+    response = client.get("/advisory/")
+
+    assert "The AI Glossary by Northwind Advisory." in response.content.decode()
