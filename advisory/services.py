@@ -112,10 +112,13 @@ def inquiry_submit(data: Mapping, *, client_address: str) -> Inquiry:
     limit, window = advisory_rate()
     if address_hash:
         since = timezone.now() - timedelta(seconds=window)
-        recent = Inquiry.objects.filter(network_hash=address_hash, created_at__gte=since)
-        if recent.count() >= limit:
-            oldest = recent.order_by("created_at").values_list("created_at", flat=True)[0]
-            retry_after = int((oldest - since).total_seconds()) + 1
+        recent = list(
+            Inquiry.objects.filter(network_hash=address_hash, created_at__gte=since)
+            .order_by("created_at")
+            .values_list("created_at", flat=True)[:limit]
+        )
+        if len(recent) >= limit:
+            retry_after = int((recent[0] - since).total_seconds()) + 1
             raise InquiryRateLimited(form, retry_after)
 
     inquiry = form.save(commit=False)
@@ -329,41 +332,22 @@ def inquiries_of(email: str) -> QuerySet[Inquiry]:
 
 
 def personal_data_export(email: str) -> dict:
-    """Everything held about one email address, for a data subject access request."""
-    fields = [
-        "name",
-        "email",
-        "company",
-        "job_title",
-        "country",
-        "phone",
-        "message",
-        "term_title",
-        "source_url",
-        "consent_given_at",
-        "consent_text",
-        "network_prefix",
-        "network_hash",
-        "status",
-        "spam_reasons",
-        "internal_notes",
-        "notification",
-        "team_notified_at",
-        "acknowledged_at",
-        "created_at",
-        "updated_at",
-    ]
+    """Everything held about one email address, for a data subject access request: every
+    stored field of each inquiry (a field added to the model is exported with it)."""
     inquiries = []
     for inquiry in inquiries_of(email).select_related("assigned_to"):
-        record = {"reference": str(inquiry.reference)}
-        for field in fields:
-            value = getattr(inquiry, field)
-            record[field] = value.isoformat() if isinstance(value, datetime) else value
-        record["assigned_to"] = inquiry.assigned_to.get_username() if inquiry.assigned_to else None
+        record = {}
+        for field in Inquiry._meta.concrete_fields:
+            if field.name in ("id", "term"):  # internal keys; term_title says what was read
+                continue
+            value = getattr(inquiry, field.name)
+            if field.name == "assigned_to":
+                value = value.get_username() if value else None
+            record[field.name] = value
         inquiries.append(record)
     return {
         "email": email.strip(),
-        "exported_at": timezone.now().isoformat(),
+        "exported_at": timezone.now(),
         "held_by": site_settings().organisation_name,
         "inquiries": inquiries,
     }

@@ -30,7 +30,7 @@ from .models import (
     TermReference,
     normalize_text,
 )
-from .preview import preview_token, preview_url
+from .preview import preview_url
 from .services import term_archive, term_publish
 from .views import render_term_page
 
@@ -367,7 +367,7 @@ class TermAdmin(admin.ModelAdmin):
             new_term = self.save_form(request, form, change=not adding)
             self.save_model(request, new_term, form, not adding)
             self.save_related(request, form, formsets, not adding)
-            page = selectors.term_page(slug=new_term.slug, preview=preview_token(new_term))
+            page = selectors.term_page(slug=new_term.slug, preview_id=new_term.pk)
             response = render_term_page(request, page, previewing=True, banner=True)
             transaction.set_rollback(True)
         return response

@@ -32,7 +32,6 @@ from .models import (
     TermReference,
     TermSearch,
 )
-from .preview import previewed_term_id
 
 INDEX_LETTERS = [*string.ascii_uppercase, "0-9"]
 LIST_FIELDS = [
@@ -98,16 +97,16 @@ class TermPage:
         return getattr(self.term, name)
 
 
-def term_page(*, slug: str, preview: str | None = None) -> TermPage:
+def term_page(*, slug: str, preview_id: int | None = None) -> TermPage:
     """The page of a published term, in two queries whatever its size (or 404).
 
-    ``preview``, a valid preview token for this term, shows it whatever its status.
+    ``preview_id``, the term a valid preview token shows (terms.preview), is shown
+    whatever its status.
     """
     terms = published_terms()
-    previewed = previewed_term_id(preview)
-    if previewed is not None:
+    if preview_id is not None:
         terms = Term.objects.select_related("category").filter(
-            Q(status=Term.Status.PUBLISHED) | Q(pk=previewed)
+            Q(status=Term.Status.PUBLISHED) | Q(pk=preview_id)
         )
     term = get_object_or_404(terms, slug=slug)
     page = TermPage(
@@ -168,13 +167,12 @@ def _page_lists_sql() -> str:
 _PAGE_LISTS_SQL = _page_lists_sql()
 
 
-def current_slug(former: str, *, preview: str | None = None) -> str | None:
+def current_slug(former: str, *, preview_id: int | None = None) -> str | None:
     """The slug a renamed term has now, if ``former`` was one of its slugs and the
-    term is published (or previewed with a valid token)."""
+    term is published (or is ``preview_id``, previewed with a valid token)."""
     visible = Q(term__status=Term.Status.PUBLISHED)
-    previewed = previewed_term_id(preview)
-    if previewed is not None:
-        visible |= Q(term_id=previewed)
+    if preview_id is not None:
+        visible |= Q(term_id=preview_id)
     return (
         FormerSlug.objects.filter(visible, slug=former).values_list("term__slug", flat=True).first()
     )
@@ -245,9 +243,6 @@ class RankedSearch:
 
     def count(self) -> int:
         return count_of(self.matches)
-
-    def __len__(self) -> int:
-        return self.count()
 
     def __getitem__(self, index: slice) -> list[Term]:
         if not isinstance(index, slice):

@@ -214,21 +214,20 @@ def category_detail(request, slug):
 
 @require_safe
 def term_detail(request, slug):
-    preview = request.GET.get("preview")
+    preview_id = previewed_term_id(request.GET.get("preview"))
     try:
-        page = selectors.term_page(slug=slug, preview=preview)
+        page = selectors.term_page(slug=slug, preview_id=preview_id)
     except Http404:
-        moved_to = selectors.current_slug(slug, preview=preview)
+        moved_to = selectors.current_slug(slug, preview_id=preview_id)
         if moved_to is None:
             raise
         url = reverse("terms:term_detail", kwargs={"slug": moved_to})
         query = request.META.get("QUERY_STRING", "")
         response = HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
-        if previewed_term_id(preview) is not None:
+        if preview_id is not None:
             keep_private(response)
         return response
-    previewing = preview is not None and previewed_term_id(preview) == page.term.pk
-    return render_term_page(request, page, previewing=previewing)
+    return render_term_page(request, page, previewing=preview_id == page.term.pk)
 
 
 def keep_private(response):

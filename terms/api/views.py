@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from .. import selectors
 from ..cache import content_generation, generation_time
+from ..preview import previewed_term_id
 from .filters import (
     SEARCH_MAX_LENGTH,
     StrictFilterBackend,
@@ -137,10 +138,11 @@ class TermViewSet(PublicReadOnlyViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         slug, preview = kwargs["slug"], request.query_params.get("preview")
+        preview_id = previewed_term_id(preview)
         try:
-            page = selectors.term_page(slug=slug, preview=preview)
+            page = selectors.term_page(slug=slug, preview_id=preview_id)
         except Http404:
-            moved_to = selectors.current_slug(slug, preview=preview)
+            moved_to = selectors.current_slug(slug, preview_id=preview_id)
             if moved_to is not None:
                 return permanent_redirect(request, "api:term-detail", moved_to)
             if preview:

@@ -1,8 +1,8 @@
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
-from django.core.validators import validate_email
+from django.core.management.base import BaseCommand
 
 from advisory.services import personal_data_erase
+
+from ._arguments import email_address
 
 
 class Command(BaseCommand):
@@ -12,16 +12,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("email")
+        parser.add_argument("email", type=email_address)
         parser.add_argument(
             "--dry-run", action="store_true", help="Only count what would be deleted."
         )
 
     def handle(self, *args, email, dry_run, **options):
-        try:
-            validate_email(email.strip())
-        except ValidationError as error:
-            raise CommandError(f"Not an email address: {email!r}") from error
         count = personal_data_erase(email, dry_run=dry_run)
         verb = "Would delete" if dry_run else "Deleted"
         self.stdout.write(f"{verb} {count} inquiries sent with that address.")

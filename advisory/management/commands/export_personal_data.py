@@ -1,10 +1,11 @@
 import json
 
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
-from django.core.validators import validate_email
+from django.core.management.base import BaseCommand
+from django.core.serializers.json import DjangoJSONEncoder
 
 from advisory.services import personal_data_export
+
+from ._arguments import email_address
 
 
 class Command(BaseCommand):
@@ -14,15 +15,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("email")
+        parser.add_argument("email", type=email_address)
         parser.add_argument("--output", metavar="FILE", help="Write here instead of stdout.")
 
     def handle(self, *args, email, output, **options):
-        try:
-            validate_email(email.strip())
-        except ValidationError as error:
-            raise CommandError(f"Not an email address: {email!r}") from error
-        text = json.dumps(personal_data_export(email), indent=2, ensure_ascii=False)
+        text = json.dumps(
+            personal_data_export(email), indent=2, ensure_ascii=False, cls=DjangoJSONEncoder
+        )
         if output:
             with open(output, "w", encoding="utf-8") as file:
                 file.write(text + "\n")
