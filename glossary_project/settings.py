@@ -29,6 +29,16 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from error
+
+
 def env_int(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()
     if not value:
@@ -69,6 +79,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
+    "glossary_project.httpcache",
     "terms",
     "advisory",
 ]
@@ -76,7 +87,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: a repeated anonymous API read is answered from the cache with the headers
     # the rest of the stack gave it the first time (CORS ones are kept per Origin).
-    "terms.api.middleware.ApiResponseCacheMiddleware",
+    "glossary_project.httpcache.middleware.HttpCacheMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -129,6 +140,8 @@ if DATABASE_IS_POSTGRES:
     # would add start-up time to each (8 ms measured on a search) and take the cores
     # the other requests need.
     _options = DATABASES["default"].setdefault("OPTIONS", {})
+    # A database that does not answer fails a request in seconds instead of hanging it.
+    _options.setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5))
     _options["options"] = (
         _options.get("options", "")
         + " -c max_parallel_workers_per_gather=0 -c random_page_cost=1.1"
@@ -137,20 +150,38 @@ if DATABASE_IS_POSTGRES:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache is shared by every worker process when CACHE_URL names Redis; the default,
-# local memory, is private to one process (fine for the development server).
+# local memory, is private to one process (fine for the development server). Redis is an
+# accelerator, never a dependency: each call gives up after CACHE_TIMEOUT seconds, and
+# after a failure Redis is skipped for CACHE_RETRY_SECONDS (README "When things fail").
 CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHE_TIMEOUT = env_float("CACHE_TIMEOUT", 0.25)
+CACHE_RETRY_SECONDS = env_float("CACHE_RETRY_SECONDS", 5)
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "glossary_project.httpcache.backends.ResilientRedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "glossary",
+            "OPTIONS": {
+                "socket_timeout": CACHE_TIMEOUT,
+                "socket_connect_timeout": CACHE_TIMEOUT,
+            },
         }
     }
 elif CACHE_URL:
     raise ImproperlyConfigured(f"CACHE_URL must be a redis:// address, not {CACHE_URL!r}.")
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The database holds which content generation is current; each process checks it at
+# least this often, and serves nothing from any cache when it could not for MAX_AGE
+# seconds (so a change is never hidden for longer, whatever failed).
+CONTENT_GENERATION_CHECK_SECONDS = env_float("CONTENT_GENERATION_CHECK_SECONDS", 1)
+CONTENT_GENERATION_MAX_AGE = env_float("CONTENT_GENERATION_MAX_AGE", 5)
+if CONTENT_GENERATION_MAX_AGE < CONTENT_GENERATION_CHECK_SECONDS:
+    raise ImproperlyConfigured(
+        "CONTENT_GENERATION_MAX_AGE must be at least CONTENT_GENERATION_CHECK_SECONDS."
+    )
 
 # Whole API responses for anonymous readers, invalidated by any content change. On by
 # default only where every process sees the same cache (Redis) or there is one process.
@@ -167,7 +198,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_THROTTLE_CLASSES": ["terms.api.throttling.AnonymousRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["glossary_project.httpcache.throttle.AnonymousRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_RATE", "120/minute")},
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "terms.api.exceptions.api_exception_handler",

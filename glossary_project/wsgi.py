@@ -1,5 +1,5 @@
 """The WSGI application: Django's, with cached API reads answered before Django's
-request machinery runs (terms.api.middleware.CachedApiReadsHandler)."""
+request machinery runs (glossary_project.httpcache.wsgi.CachedApiReadsHandler)."""
 
 import os
 
@@ -8,6 +8,6 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "glossary_project.settings")
 django.setup(set_prefix=False)
 
-from terms.api.middleware import CachedApiReadsHandler  # noqa: E402 - needs django.setup()
+from glossary_project.httpcache.wsgi import CachedApiReadsHandler  # noqa: E402 - needs django.setup()
 
 application = CachedApiReadsHandler()

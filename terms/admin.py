@@ -1,4 +1,3 @@
-import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -18,8 +17,9 @@ from django.utils.timesince import timeuntil
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from glossary_project.httpcache.generation import pinned_generation, private_generation
+
 from . import selectors
-from .cache import pinned_generation
 from .models import (
     FAQ,
     Category,
@@ -363,7 +363,7 @@ class TermAdmin(admin.ModelAdmin):
             )
         # A generation of its own: anything cached while rendering the unsaved state
         # (counts, settings) goes under keys no public request reads.
-        with transaction.atomic(), pinned_generation(-time.time_ns()):
+        with transaction.atomic(), pinned_generation(private_generation()):
             new_term = self.save_form(request, form, change=not adding)
             self.save_model(request, new_term, form, not adding)
             self.save_related(request, form, formsets, not adding)

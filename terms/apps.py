@@ -7,6 +7,19 @@ class TermsConfig(AppConfig):
     verbose_name = "Glossary"
 
     def ready(self):
-        from . import checks, signals  # noqa: F401 - checks register themselves
+        from glossary_project.httpcache.invalidation import watch
 
-        signals.connect()
+        from . import models
+
+        # Everything the public can see: any write moves the content generation.
+        watch(
+            models.Category,
+            models.Term,
+            models.FormerSlug,
+            models.KeyConsideration,
+            models.FAQ,
+            models.Reference,
+            models.TermReference,
+            models.SiteSettings,
+            relations=[models.Term.related.through],
+        )

@@ -21,7 +21,8 @@ from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
-from .cache import per_generation
+from glossary_project.httpcache.memo import per_generation
+
 from .models import (
     FAQ,
     Category,

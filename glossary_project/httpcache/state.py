@@ -16,8 +16,10 @@ class RequestState:
     started: float = field(default_factory=time.perf_counter)
     # The response cache was consulted (it is, at most once per request).
     looked_up: bool = False
-    # The content generation every cached read of this request uses.
-    generation: int | None = None
+    # The content generation every cached read of this request uses (None: none could be
+    # trusted, so nothing is cached), once the response cache has resolved it.
+    generation: object = None
+    generation_resolved: bool = False
     # Where a response built by Django is stored, when it may be.
     response_key: str | None = None
     # The anonymous rate limit has counted this request.

@@ -16,8 +16,9 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from glossary_project.httpcache.generation import content_generation
+
 from .. import selectors
-from ..cache import content_generation, generation_time
 from ..preview import previewed_term_id
 from .filters import (
     SEARCH_MAX_LENGTH,
@@ -73,7 +74,9 @@ class PublicContentMixin:
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         if request.method in ("GET", "HEAD") and response.status_code == 200:
-            response["Last-Modified"] = http_date(generation_time(content_generation()).timestamp())
+            generation = content_generation()
+            if generation is not None:
+                response["Last-Modified"] = http_date(generation.changed_at.timestamp())
             patch_cache_control(response, public=True, max_age=settings.API_CACHE_MAX_AGE)
         return response
 

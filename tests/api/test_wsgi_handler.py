@@ -10,10 +10,13 @@ from django.db import close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
 
 from glossary_project.wsgi import application
+from terms.models import SiteSettings
 
 from ..factories import TermFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+# Committed for real: a response built inside a transaction that changed content (as the
+# test's own would be) is never stored, since that transaction could still roll back.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 PAGE = "/api/v1/terms/model-card/"
 
@@ -22,6 +25,7 @@ PAGE = "/api/v1/terms/model-card/"
 def response_cache(settings):
     settings.API_RESPONSE_CACHE = True
     settings.ALLOWED_HOSTS = ["glossary.test"]
+    SiteSettings.load()  # stored, as after the first page view: reading it inserts nothing
     TermFactory(title="Model Card", slug="model-card")
     # As Django's test client does: keep the test's connection (and transaction) open.
     request_started.disconnect(close_old_connections)

@@ -14,7 +14,15 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from terms.models import FAQ, FormerSlug, KeyConsideration, Term, TermName, TermReference
+from terms.models import (
+    FAQ,
+    FormerSlug,
+    KeyConsideration,
+    SiteSettings,
+    Term,
+    TermName,
+    TermReference,
+)
 from terms.preview import preview_token
 
 from ..factories import (
@@ -378,8 +386,10 @@ def test_the_preview_token_shows_the_draft_through_the_api_uncached(editor_clien
     assert response["X-Robots-Tag"] == "noindex"
 
 
+@pytest.mark.django_db(transaction=True)  # stored only outside a content-changing transaction
 def test_the_response_cache_never_keeps_a_preview(settings, django_assert_num_queries):
     settings.API_RESPONSE_CACHE = True
+    SiteSettings.load()  # stored, as after the first page view: reading it inserts nothing
     published = TermFactory(slug="model-card")
     draft = TermFactory(slug="red-teaming", status=Term.Status.DRAFT)
     reader = Client()

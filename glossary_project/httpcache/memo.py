@@ -1,0 +1,50 @@
+"""Values computed once per content generation and shared by every process: totals,
+letter counts, the site settings.
+
+Each process keeps the most recent ones in memory too (as pickles, so every caller gets
+its own copy); their keys carry the generation, so they are never stale. While Redis is
+unreachable that memory is what saves recomputing them on every request.
+"""
+
+import hashlib
+import pickle
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+
+from .generation import changed_in_this_transaction, content_generation
+
+T = TypeVar("T")
+
+_recent: OrderedDict[str, bytes] = OrderedDict()
+
+
+def per_generation(name: str, compute: Callable[[], T], *parts: str) -> T:
+    """``compute()`` once per content generation (without caching when no generation can
+    be trusted, or inside a transaction that changed content, which may roll back)."""
+    generation = content_generation()
+    if generation is None:
+        return compute()
+    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+    key = f"glossary:{generation.key}:{name}:{digest}"
+    kept = _recent.get(key)
+    if kept is not None:
+        return pickle.loads(kept)  # noqa: S301 - written by this process, just below
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        if changed_in_this_transaction():
+            return value
+        cache.set(key, value, timeout=settings.CONTENT_CACHE_SECONDS)
+    _remember(key, pickle.dumps(value))
+    return value
+
+
+def _remember(key: str, value: bytes) -> None:
+    _recent[key] = value
+    _recent.move_to_end(key)
+    while len(_recent) > settings.API_RECENT_RESPONSES:
+        _recent.popitem(last=False)
