@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_tasks",
+    # Before django_tasks_db: its db_worker command (with a heartbeat) takes over the library's.
+    "glossary_project.worker",
     "django_tasks_db",
     "glossary_project.httpcache",
     "terms",
@@ -85,6 +87,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Probes first: plain HTTP and any Host header are fine for /health/.
+    "glossary_project.health.HealthCheckMiddleware",
     # First: a repeated anonymous API read is answered from the cache with the headers
     # the rest of the stack gave it the first time (CORS ones are kept per Origin).
     "glossary_project.httpcache.middleware.HttpCacheMiddleware",
@@ -277,6 +281,12 @@ PREVIEW_LINK_MAX_AGE = env_int("PREVIEW_LINK_MAX_AGE", 7 * 24 * 3600)
 # Background tasks (inquiry notifications) are rows in the database, written in the same
 # transaction as what they are about; `manage.py db_worker` runs them.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Each worker beats a heartbeat this often; a task left running by a worker silent for
+# WORKER_DEAD_AFTER_SECONDS (or restarted since) is run again (README "When things fail").
+WORKER_HEARTBEAT_SECONDS = env_float("WORKER_HEARTBEAT_SECONDS", 5)
+WORKER_DEAD_AFTER_SECONDS = env_float("WORKER_DEAD_AFTER_SECONDS", 30)
+# Checks every live worker runs each heartbeat: functions of no arguments.
+WORKER_SWEEPS: list[str] = []
 
 # Advisory inquiries (README "Advisory inquiries").
 ADVISORY_NOTIFY_EMAILS = env_list("ADVISORY_NOTIFY_EMAILS")
@@ -286,6 +296,8 @@ ADVISORY_FORM_MAX_AGE = env_int("ADVISORY_FORM_MAX_AGE", 2 * 24 * 3600)
 ADVISORY_MAX_LINKS = env_int("ADVISORY_MAX_LINKS", 2)
 # A 5,000-character message in a non-Latin script is about 45 KB once URL-encoded.
 ADVISORY_MAX_BODY_BYTES = env_int("ADVISORY_MAX_BODY_BYTES", 64 * 1024)
+# Inquiries whose team email has not gone out after this long are flagged (inbox, health).
+ADVISORY_NOTIFY_ALERT_MINUTES = env_int("ADVISORY_NOTIFY_ALERT_MINUTES", 15)
 
 # HTTPS hardening: on unless DEBUG. Behind a TLS-terminating proxy set
 # SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO so Django sees the original scheme.
