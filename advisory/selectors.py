@@ -1,7 +1,8 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, F, Q
+from django.conf import settings
+from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
 from .models import Inquiry
@@ -43,3 +44,24 @@ def leads_by_content(*, start: date, end: date) -> LeadsReport:
         by_term=by_term,
         by_category=by_category,
     )
+
+
+@dataclass(frozen=True)
+class NotificationsWaiting:
+    count: int
+    oldest: datetime | None  # when the longest-waiting inquiry arrived
+    overdue: int  # waiting longer than ADVISORY_NOTIFY_ALERT_MINUTES
+
+
+def notifications_waiting() -> NotificationsWaiting:
+    """Inquiries (not spam) whose emails have not all gone out yet."""
+    waiting = Inquiry.objects.filter(
+        notification__in=[Inquiry.Notification.PENDING, Inquiry.Notification.RETRYING]
+    ).exclude(status=Inquiry.Status.SPAM)
+    alert_after = timezone.now() - timedelta(minutes=settings.ADVISORY_NOTIFY_ALERT_MINUTES)
+    summary = waiting.aggregate(
+        count=Count("id"),
+        oldest=Min("created_at"),
+        overdue=Count("id", filter=Q(created_at__lt=alert_after)),
+    )
+    return NotificationsWaiting(**summary)
