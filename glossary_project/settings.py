@@ -102,6 +102,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
+    # Last, so it sees a view's exception first: a lost database is a 503, not a 500.
+    "glossary_project.errors.DatabaseUnavailableMiddleware",
 ]
 if env_bool("BENCH_QUERY_COUNT", False):
     MIDDLEWARE.insert(0, "bench.middleware.QueryCountMiddleware")

@@ -36,3 +36,4 @@ def not_found(request, exception):
 
 
 handler404 = not_found
+handler500 = "glossary_project.errors.server_error"

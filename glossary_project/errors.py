@@ -1,0 +1,81 @@
+"""The answers the site gives when something fails: JSON under /api/, the site's own
+pages elsewhere, and a 503 (try again soon) rather than a 500 when the database cannot be
+reached, since the request changed nothing and can simply be sent again."""
+
+import logging
+import threading
+import time
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+
+logger = logging.getLogger("glossary.errors")
+
+DATABASE_GONE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
+API_PREFIX = "/api/"
+
+
+class _OutageLog:
+    """The first refusal of an outage is logged, then at most one line a minute."""
+
+    def __init__(self, every: float = 60):
+        self.every = every
+        self.last = float("-inf")
+        self.refused = 0
+        self.lock = threading.Lock()
+
+    def refused_one(self, error: BaseException) -> None:
+        with self.lock:
+            self.refused += 1
+            now = time.monotonic()
+            if now - self.last < self.every:
+                return
+            self.last, refused, self.refused = now, self.refused, 0
+        logger.error(
+            "The database is unreachable (%s); %s request(s) answered 503 since the last report.",
+            type(error).__name__,
+            refused,
+        )
+
+
+_outage_log = _OutageLog()
+
+
+class DatabaseUnavailableMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DATABASE_GONE):
+            return None
+        _outage_log.refused_one(exception)
+        return service_unavailable(request)
+
+
+def service_unavailable(request) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        response = JsonResponse(
+            {
+                "detail": "The service is briefly unavailable; nothing was changed. "
+                f"Try again in {RETRY_AFTER_SECONDS} seconds."
+            },
+            status=503,
+        )
+    else:
+        # No request context: the context processors would ask the database again.
+        response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def server_error(request) -> HttpResponse:
+    """handler500: JSON for API clients, the site's page for people."""
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"detail": "Server error. It has been logged."}, status=500)
+    return HttpResponse(render_to_string("500.html"), status=500)
