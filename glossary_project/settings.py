@@ -282,16 +282,30 @@ LOGGING = {
     "formatters": {
         "json": {"()": "glossary_project.logs.JsonFormatter"},
         "text": {"()": "glossary_project.logs.TextFormatter"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
+        "django.server": {
+            "level": "INFO",
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         # The line per request (glossary_project.logs.RequestLogMiddleware): LOG_REQUESTS
         # alone decides it, whatever LOG_LEVEL says.
         "glossary.request": {"level": "INFO" if env_bool("LOG_REQUESTS", True) else "WARNING"},
         # To the root handler only: Django's own console handler would print each of its
-        # development messages a second time, without the request id. ("django.server",
-        # runserver's access line, keeps Django's handler.)
+        # development messages a second time, without the request id.
         "django": {"handlers": [], "level": "INFO"},
+        # runserver's access line, exactly as Django's DEFAULT_LOGGING has it (configuring
+        # "django" resets its children, so it is restated here).
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
     },
 }

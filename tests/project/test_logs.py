@@ -508,6 +508,21 @@ def test_development_logs_are_readable_lines_that_name_the_request(tmp_path):
     assert "ada" not in result.stderr
 
 
+def test_runserver_keeps_djangos_own_access_line_in_development(tmp_path):
+    access_line = (
+        "import logging; logging.getLogger('django.server').info("
+        "'\"%s\" %s %s', 'GET /glossary/?q=term HTTP/1.1', '200', '6170')"
+    )
+
+    result = manage_py("shell", "--no-imports", "-c", access_line, static_root=tmp_path, DEBUG="1")
+
+    assert result.returncode == 0, result.stderr
+    assert re.fullmatch(
+        r'\[\d\d/\w{3}/\d{4} [\d:,]+\] "GET /glossary/\?q=term HTTP/1.1" 200 6170\n',
+        result.stderr,
+    )
+
+
 def test_log_requests_off_leaves_out_the_request_line_but_not_the_other_lines(tmp_path):
     result = manage_py(
         "shell",
