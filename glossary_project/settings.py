@@ -315,9 +315,42 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Logs (README "Logs"): one JSON object per line unless DEBUG, a readable line with it;
+# both name the request. Applied by django.setup(), so by manage.py and by wsgi.py in each
+# gunicorn worker.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "").strip().lower() or ("text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "glossary_project.logs.JsonFormatter"},
+        "text": {"()": "glossary_project.logs.TextFormatter"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
+        "django.server": {
+            "level": "INFO",
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # The line per request (glossary_project.logs.RequestLogMiddleware): LOG_REQUESTS
+        # alone decides it, whatever LOG_LEVEL says.
+        "glossary.request": {"level": "INFO" if env_bool("LOG_REQUESTS", True) else "WARNING"},
+        # To the root handler only: Django's own console handler would print each of its
+        # development messages a second time, without the request id.
+        "django": {"handlers": [], "level": "INFO"},
+        # runserver's access line, exactly as Django's DEFAULT_LOGGING has it (configuring
+        # "django" resets its children, so it is restated here).
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }
