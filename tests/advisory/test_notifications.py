@@ -11,16 +11,11 @@ after each flush.
 import json
 import logging
 import signal
-import socket
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from email import message_from_bytes
-from email.message import Message
 from io import StringIO
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core import mail
 from django.core.management import call_command
 from django.db import transaction
@@ -34,6 +29,7 @@ from terms.models import SiteSettings
 from terms.roles import ADVISORY_TEAM, EDITORS
 
 from ..factories import InquiryFactory, TermFactory, UserFactory
+from ..helpers.smtp import Mailbox, free_port, send_through_smtp, smtp_server
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -76,54 +72,6 @@ def queued_tasks():
 
 def make_retries_due() -> None:
     queued_tasks().update(run_after=timezone.now())
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def send_through_smtp(settings, port: int) -> None:
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = port
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_TIMEOUT = 5
-
-
-class Mailbox:
-    """An SMTP server's handler that keeps what it accepts and refuses chosen recipients."""
-
-    def __init__(self, refuse: tuple[str, ...] = ()):
-        self.refused = set(refuse)
-        self.messages: list[tuple[list[str], Message]] = []
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refused:
-            return "550 5.1.1 Mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
-        return "250 Message accepted for delivery"
-
-    def sent_to(self, recipients: list[str]) -> list[Message]:
-        return [message for to, message in self.messages if sorted(to) == sorted(recipients)]
-
-
-@contextmanager
-def smtp_server(port: int, mailbox: Mailbox):
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()  # returns once the server answers
-    try:
-        yield mailbox
-    finally:
-        controller.stop()
 
 
 def test_submitting_sends_nothing_until_the_worker_mails_the_team_and_the_visitor(
