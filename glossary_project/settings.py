@@ -255,6 +255,14 @@ ADVISORY_FORM_MAX_AGE = env_int("ADVISORY_FORM_MAX_AGE", 2 * 24 * 3600)
 ADVISORY_MAX_LINKS = env_int("ADVISORY_MAX_LINKS", 2)
 # A 5,000-character message in a non-Latin script is about 45 KB once URL-encoded.
 ADVISORY_MAX_BODY_BYTES = env_int("ADVISORY_MAX_BODY_BYTES", 64 * 1024)
+# An email in "sending" for less than this is in flight on some worker and is left alone;
+# past it that worker is presumed dead and the email is sent again (same Message-ID). It
+# must exceed a whole SMTP conversation at EMAIL_TIMEOUT (advisory.checks warns).
+ADVISORY_NOTIFY_LEASE_SECONDS = env_int("ADVISORY_NOTIFY_LEASE_SECONDS", 60)
+# Temporary mail failures are retried for this long, then the email is marked failed.
+ADVISORY_NOTIFY_GIVE_UP_AFTER = env_int("ADVISORY_NOTIFY_GIVE_UP_AFTER", 3 * 24 * 3600)
+# The inbox flags inquiries whose team email has not gone out after this many minutes.
+ADVISORY_NOTIFY_ALERT_MINUTES = env_int("ADVISORY_NOTIFY_ALERT_MINUTES", 15)
 
 # HTTPS hardening: on unless DEBUG. Behind a TLS-terminating proxy set
 # SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO so Django sees the original scheme.

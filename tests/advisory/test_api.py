@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from advisory.forms import InquiryForm, consent_wording
-from advisory.models import Inquiry
+from advisory.models import Inquiry, OutgoingEmail
 from terms.roles import ADVISORY_TEAM, EDITORS
 
 from ..factories import InquiryFactory, TermFactory, UserFactory
@@ -268,7 +268,6 @@ COMPARED_FIELDS = [
     "status",
     "spam_reasons",
     "notification",
-    "acknowledgement_wanted",
 ]
 
 
@@ -294,6 +293,11 @@ def test_the_form_and_the_api_store_the_same_inquiry_for_the_same_input(
         for reference in (page["Location"].split("=")[-1], api.json()["reference"])
     )
     assert from_page == from_api
+    page_emails, api_emails = (
+        set(OutgoingEmail.objects.filter(inquiry__reference=ref).values_list("kind", "status"))
+        for ref in (page["Location"].split("=")[-1], api.json()["reference"])
+    )
+    assert page_emails == api_emails
 
 
 # Who may read inquiries.

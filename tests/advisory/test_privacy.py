@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from advisory.models import Inquiry
+from advisory.models import Inquiry, OutgoingEmail
 from advisory.services import inquiry_submit
 
 from ..factories import InquiryFactory
@@ -135,6 +135,34 @@ def test_erase_dry_run_keeps_the_inquiries_and_says_how_many_it_would_delete():
 
     assert output == "Would delete 2 inquiries sent with that address.\n"
     assert Inquiry.objects.filter(email="ada@example.com").count() == 2
+
+
+def test_erase_deletes_the_emails_of_that_persons_inquiries_too(valid_inquiry_data):
+    inquiry_submit(valid_inquiry_data, client_address="203.0.113.7")
+    other = inquiry_submit(
+        {**valid_inquiry_data, "email": "grace@example.com"}, client_address="203.0.113.8"
+    )
+
+    output = run("erase_personal_data", "ada@example.com")
+
+    assert output == "Deleted 1 inquiries sent with that address.\n"
+    assert set(OutgoingEmail.objects.values_list("inquiry", flat=True)) == {other.pk}
+
+
+def test_export_lists_the_emails_each_inquiry_sent(valid_inquiry_data):
+    inquiry = inquiry_submit(valid_inquiry_data, client_address="203.0.113.7")
+    inquiry.emails.filter(kind="acknowledgement").update(
+        status="failed", attempts=1, error="SMTPRecipientsRefused (550)"
+    )
+
+    export = json.loads(run("export_personal_data", "ada@example.com"))
+
+    (exported,) = export["inquiries"]
+    emails = {email["kind"]: email for email in exported["emails"]}
+    assert set(emails) == {"team", "acknowledgement"}
+    assert emails["acknowledgement"]["status"] == "failed"
+    assert emails["acknowledgement"]["error"] == "SMTPRecipientsRefused (550)"
+    assert emails["team"]["message_id"] == f"<inquiry-{inquiry.reference}-team@localhost>"
 
 
 @pytest.mark.parametrize("command", ["export_personal_data", "erase_personal_data"])
