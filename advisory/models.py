@@ -210,3 +210,38 @@ class OutgoingEmail(models.Model):
     @staticmethod
     def message_id_for(inquiry: Inquiry, kind: str) -> str:
         return f"<inquiry-{inquiry.reference}-{kind}@{message_id_domain()}>"
+
+
+class IdempotencyRecord(models.Model):
+    """A submission that succeeded, by the key it came with: an API client's
+    Idempotency-Key, or the form token (single-use). The same key with the same content is
+    answered with the inquiry it made; with other content it is refused.
+
+    Only keyed hashes are kept (of the key and of the content), never what was sent.
+    """
+
+    class Scope(models.TextChoices):
+        IDEMPOTENCY_KEY = "idempotency_key", _("Idempotency-Key header")
+        FORM_TOKEN = "form_token", _("Form token")
+
+    scope = models.CharField(_("scope"), max_length=20, choices=Scope.choices)
+    key_hash = models.CharField(_("key (keyed hash)"), max_length=64)
+    fingerprint = models.CharField(_("content (keyed hash)"), max_length=64)
+    inquiry = models.ForeignKey(
+        Inquiry,
+        verbose_name=_("inquiry"),
+        on_delete=models.CASCADE,
+        related_name="idempotency_records",
+    )
+    created_at = models.DateTimeField(_("used at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key_hash"], name="idempotency_key_used_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()} {self.key_hash[:12]}…"

@@ -5,20 +5,23 @@ import logging
 import re
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
 from rest_framework.throttling import SimpleRateThrottle
 
 from terms.selectors import site_settings
 
-from . import mail
+from . import idempotency, mail
 from .forms import InquiryForm, consent_wording
-from .models import Inquiry, OutgoingEmail
+from .models import IdempotencyRecord, Inquiry, OutgoingEmail
 
 logger = logging.getLogger(__name__)
 Status = OutgoingEmail.Status
@@ -43,6 +46,10 @@ class InquiryRateLimited(Exception):
         super().__init__("too many inquiries")
         self.form = form
         self.retry_after = retry_after
+
+
+class IdempotencyKeyReused(Exception):
+    """This Idempotency-Key came before with a different request body; nothing was stored."""
 
 
 def network_hash(address: str) -> str:
@@ -90,14 +97,39 @@ def spam_reasons(form: InquiryForm, *, now: float) -> list[str]:
     return reasons
 
 
-def inquiry_submit(data: Mapping, *, client_address: str) -> Inquiry:
+@dataclass(frozen=True)
+class Submitted:
+    """What inquiry_submit did: stored ``inquiry`` now, or (``replayed``) found that this
+    key or form token made it before with the same content, and stored nothing."""
+
+    inquiry: Inquiry
+    replayed: bool = False
+
+
+def inquiry_submit(
+    data: Mapping, *, client_address: str, idempotency_key: str | None = None
+) -> Submitted:
     """Validate and store a visitor's inquiry and its outbox, and queue the sending.
 
     The one path for the site's form and the API. Raises InquiryInvalid (the visitor
-    corrects and resends) or InquiryRateLimited (nothing stored, try later). An inquiry
+    corrects and resends), InquiryRateLimited (nothing stored, try later),
+    IdempotencyKeyInvalid or IdempotencyKeyReused (an API client's mistake). An inquiry
     that looks automated is stored with status spam for the team to review, and the
     caller answers exactly as for any other: a person's inquiry never vanishes.
+    (IdempotencyKeyInvalid lives in advisory.idempotency, with the keys.)
+
+    A submission is recognised when it comes again, by its Idempotency-Key and by its form
+    token (each token makes one inquiry): with the same content, the first inquiry is
+    returned (``replayed``) and nothing is stored; with other content it is refused. Two
+    at once are told apart by the database's unique constraint, not by luck.
     """
+    if idempotency_key is not None:
+        idempotency_key = idempotency.clean_key(idempotency_key)
+    keys = idempotency.submission_keys(data, idempotency_key=idempotency_key)
+    earlier = _earlier_submission(keys, data)
+    if earlier is not None:
+        return Submitted(earlier, replayed=True)
+
     form = InquiryForm(data)
     if not form.is_valid():
         raise InquiryInvalid(form)
@@ -132,23 +164,71 @@ def inquiry_submit(data: Mapping, *, client_address: str) -> Inquiry:
     kinds = [OutgoingEmail.Kind.TEAM]
     if site_settings().send_inquiry_acknowledgement:
         kinds.append(OutgoingEmail.Kind.ACKNOWLEDGEMENT)
-    with transaction.atomic():
-        inquiry.save()
-        OutgoingEmail.objects.bulk_create(
-            OutgoingEmail(
-                inquiry=inquiry,
-                kind=kind,
-                # Spam sends nothing; the rows say what it would have sent.
-                status=Status.CANCELLED if reasons else Status.PENDING,
-                message_id=OutgoingEmail.message_id_for(inquiry, kind),
+    idempotency.records_purge()
+    try:
+        with transaction.atomic():
+            inquiry.save()
+            OutgoingEmail.objects.bulk_create(
+                OutgoingEmail(
+                    inquiry=inquiry,
+                    kind=kind,
+                    # Spam sends nothing; the rows say what it would have sent.
+                    status=Status.CANCELLED if reasons else Status.PENDING,
+                    message_id=OutgoingEmail.message_id_for(inquiry, kind),
+                )
+                for kind in kinds
             )
-            for kind in kinds
+            IdempotencyRecord.objects.bulk_create(
+                IdempotencyRecord(
+                    scope=key.scope,
+                    key_hash=key.key_hash,
+                    fingerprint=key.fingerprint,
+                    inquiry=inquiry,
+                )
+                for key in keys
+            )
+            if not reasons:
+                # The task row is written in this transaction: the worker sees it only
+                # once the inquiry is committed, and never without it.
+                _queue_notifications(inquiry)
+    except IntegrityError:
+        # The same key or token was stored by another request a moment ago (the unique
+        # index made this one wait for it): answer as that one was answered.
+        earlier = _earlier_submission(keys, data)
+        if earlier is None:
+            raise
+        return Submitted(earlier, replayed=True)
+    return Submitted(inquiry)
+
+
+def _earlier_submission(keys: list[idempotency.SubmissionKey], data: Mapping) -> Inquiry | None:
+    """The inquiry an earlier submission with one of these keys made, if it sent the same
+    content; refused if it sent other content."""
+    for key in keys:
+        record = idempotency.earlier_use(key)
+        if record is None:
+            continue
+        if record.fingerprint == key.fingerprint:
+            return record.inquiry
+        if key.scope == IdempotencyRecord.Scope.IDEMPOTENCY_KEY:
+            raise IdempotencyKeyReused
+        # Another inquiry from a form (or token) already used: the visitor gets a fresh
+        # token and keeps what they typed; the earlier inquiry's reference is not theirs
+        # to learn from this.
+        form = InquiryForm(data)
+        form.is_valid()
+        form.add_error(
+            "form_token",
+            ValidationError(
+                _(
+                    "This form was already sent, with other details. Check your details "
+                    "and send them again as a new inquiry."
+                ),
+                code="used",
+            ),
         )
-        if not reasons:
-            # The task row is written in this transaction: the worker sees it only once
-            # the inquiry is committed, and never without it.
-            _queue_notifications(inquiry)
-    return inquiry
+        raise InquiryInvalid(form)
+    return None
 
 
 def _queue_notifications(inquiry: Inquiry, *, run_after: datetime | None = None) -> None:
@@ -393,12 +473,14 @@ def inquiries_assign(inquiries: QuerySet[Inquiry], user) -> int:
 
 def inquiries_purge(*, older_than_days: int, dry_run: bool = False) -> int:
     """Delete inquiries received more than ``older_than_days`` ago (retention), with their
-    emails."""
+    emails and used keys; also forget used keys past their own retention."""
     cutoff = timezone.now() - timedelta(days=older_than_days)
     old = Inquiry.objects.filter(created_at__lt=cutoff)
     if dry_run:
         return old.count()
-    _deleted, per_model = old.delete()
+    with transaction.atomic():
+        _deleted, per_model = old.delete()
+        idempotency.records_purge()
     return per_model.get(Inquiry._meta.label, 0)
 
 
@@ -422,7 +504,10 @@ def _stored_fields(instance, *, leave_out: tuple[str, ...]) -> dict:
 
 def personal_data_export(email: str) -> dict:
     """Everything held about one email address, for a data subject access request: every
-    stored field of each inquiry and of each email it sent (or was to send)."""
+    stored field of each inquiry and of each email it sent (or was to send).
+
+    The used Idempotency-Keys and form tokens are not listed: only keyed hashes of them
+    are stored, which say nothing about the person."""
     inquiries = []
     for inquiry in inquiries_of(email).select_related("assigned_to").prefetch_related("emails"):
         # Internal keys left out; term_title says what was read.
@@ -441,7 +526,7 @@ def personal_data_export(email: str) -> dict:
 
 def personal_data_erase(email: str, *, dry_run: bool = False) -> int:
     """Delete every inquiry sent with this address (a data subject's erasure request), with
-    its emails. Returns how many inquiries."""
+    its emails and used keys. Returns how many inquiries."""
     inquiries = inquiries_of(email)
     if dry_run:
         return inquiries.count()

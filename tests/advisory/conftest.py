@@ -54,3 +54,14 @@ def mailbox(settings):
     send_through_smtp(settings, port)
     with smtp_server(port) as box:
         yield box
+
+
+@pytest.fixture
+def another_form(issued_token):
+    """``data`` (with ``changes``) as sent from a newly shown form: a form token of its own.
+    Each token makes one inquiry; the same token again is the same submission."""
+
+    def make(data: dict, **changes) -> dict:
+        return {**data, **changes, "form_token": issued_token(10)}
+
+    return make

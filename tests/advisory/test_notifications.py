@@ -70,7 +70,7 @@ def run_worker(verbosity: int = 1) -> None:
 
 
 def submit(data: dict) -> Inquiry:
-    return inquiry_submit(data, client_address=VISITOR_ADDRESS)
+    return inquiry_submit(data, client_address=VISITOR_ADDRESS).inquiry
 
 
 def queued_tasks():
