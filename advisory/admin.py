@@ -3,6 +3,7 @@ import uuid
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -11,7 +12,7 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -19,7 +20,7 @@ from django.utils.translation import ngettext
 from terms.roles import ADVISORY_TEAM
 
 from . import selectors, services
-from .models import Inquiry
+from .models import Inquiry, OutgoingEmail
 
 VISITOR_FIELDS = [
     "name",
@@ -67,6 +68,35 @@ def assignees(*, current=None):
     return get_user_model().objects.filter(who).distinct().order_by("username")
 
 
+class TeamToldFilter(admin.SimpleListFilter):
+    """The alert: inquiries whose team email has not gone out in good time."""
+
+    title = _("team email")
+    parameter_name = "team_told"
+    LATE = "late"
+
+    def lookups(self, request, model_admin):
+        minutes = settings.ADVISORY_NOTIFY_ALERT_MINUTES
+        return [(self.LATE, team_not_told_label(minutes))]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.LATE:
+            return queryset.team_not_told()
+        return queryset
+
+
+def team_not_told_label(minutes: int) -> str:
+    return ngettext(
+        "Team not told after %(minutes)d minute",
+        "Team not told after %(minutes)d minutes",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def when(moment) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "—"
+
+
 class LeadsPeriodForm(forms.Form):
     start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -96,6 +126,7 @@ class InquiryAdmin(admin.ModelAdmin):
         ("created_at", admin.DateFieldListFilter),
         ("assigned_to", admin.RelatedOnlyFieldListFilter),
         "notification",
+        TeamToldFilter,
     ]
     list_select_related = ["term", "assigned_to"]
     search_fields = ["name", "email", "company", "message", "term_title"]
@@ -123,16 +154,7 @@ class InquiryAdmin(admin.ModelAdmin):
         ),
         (
             _("Notifications"),
-            {
-                "fields": [
-                    "notification",
-                    "team_notified_at",
-                    "acknowledged_at",
-                    "notification_attempts",
-                    "next_notification_at",
-                    "notification_error",
-                ]
-            },
+            {"fields": ["notification", "emails_table"]},
         ),
     ]
     readonly_fields = [
@@ -144,11 +166,7 @@ class InquiryAdmin(admin.ModelAdmin):
         "network_prefix",
         "spam_reasons",
         "notification",
-        "team_notified_at",
-        "acknowledged_at",
-        "notification_attempts",
-        "next_notification_at",
-        "notification_error",
+        "emails_table",
     ]
 
     def has_add_permission(self, request):
@@ -171,6 +189,12 @@ class InquiryAdmin(admin.ModelAdmin):
             field.queryset = assignees(current=obj.assigned_to_id)
         return form
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "status" in form.changed_data and obj.status == Inquiry.Status.SPAM:
+            # As the "mark spam" action does: its emails that have not gone are cancelled.
+            services.inquiries_set_status(Inquiry.objects.filter(pk=obj.pk), obj.status)
+
     def get_search_results(self, request, queryset, search_term):
         try:
             reference = uuid.UUID(search_term.strip())
@@ -190,6 +214,51 @@ class InquiryAdmin(admin.ModelAdmin):
     @admin.display(description=_("term"), ordering="term_title")
     def term_display(self, inquiry):
         return inquiry.term_title or "—"
+
+    @admin.display(description=_("emails"))
+    def emails_table(self, inquiry):
+        """Each email the inquiry sends and what became of it, read-only."""
+        order = OutgoingEmail.Kind.values  # as they are sent: the team's first
+        emails = sorted(inquiry.emails.all(), key=lambda email: order.index(email.kind))
+        if not emails:
+            return _("None (received before emails were recorded one by one).")
+        header = format_html_join(
+            "",
+            "<th>{}</th>",
+            (
+                (label,)
+                for label in (
+                    _("email"),
+                    _("status"),
+                    _("attempts"),
+                    _("last attempt"),
+                    _("next attempt"),
+                    _("sent at"),
+                    _("last error"),
+                )
+            ),
+        )
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    email.get_kind_display(),
+                    email.get_status_display(),
+                    email.attempts,
+                    when(email.last_attempt_at),
+                    when(email.next_attempt_at),
+                    when(email.sent_at),
+                    email.error or "—",
+                )
+                for email in emails
+            ),
+        )
+        return format_html(
+            '<table id="inquiry-emails"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>',
+            header,
+            rows,
+        )
 
     @admin.display(description=_("term"))
     def term_link(self, inquiry):
@@ -254,7 +323,9 @@ class InquiryAdmin(admin.ModelAdmin):
             writer.writerow(row)
         return response
 
-    @admin.action(description=_("Resend pending notifications"), permissions=["change"])
+    @admin.action(
+        description=_("Resend unsent notifications (failed ones too)"), permissions=["change"]
+    )
     def resend_notifications(self, request, queryset):
         queued = services.notifications_resend(queryset)
         self.message_user(

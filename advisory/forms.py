@@ -1,3 +1,4 @@
+import secrets
 import time
 from urllib.parse import urlsplit
 
@@ -33,13 +34,20 @@ def consent_wording() -> str:
 
 
 def form_token(now: float | None = None) -> str:
-    """A signed record of when the form was shown, checked when it comes back."""
-    return signing.dumps(int(now if now is not None else time.time()), salt=FORM_TOKEN_SALT)
+    """A signed record of when the form was shown, checked when it comes back; unique
+    (a random part), because each token makes one inquiry."""
+    issued = int(now if now is not None else time.time())
+    return signing.dumps([issued, secrets.token_urlsafe(9)], salt=FORM_TOKEN_SALT)
 
 
 def form_token_issued_at(token: str) -> int:
     """When the token was issued; raises signing.BadSignature (or SignatureExpired)."""
-    return signing.loads(token, salt=FORM_TOKEN_SALT, max_age=settings.ADVISORY_FORM_MAX_AGE)
+    value = signing.loads(token, salt=FORM_TOKEN_SALT, max_age=settings.ADVISORY_FORM_MAX_AGE)
+    if isinstance(value, list) and len(value) == 2 and isinstance(value[0], int):
+        return value[0]
+    if isinstance(value, int):  # issued before tokens had a random part
+        return value
+    raise signing.BadSignature("not a form token")
 
 
 def clean_source_url(value: str) -> str:
@@ -101,6 +109,7 @@ class InquiryForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.token_issued_at: int | None = None  # when the token sent back was issued
         self.fields["phone"].validators.append(validate_phone)
         self.fields["consent"].label = consent_wording()
         self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
@@ -116,7 +125,8 @@ class InquiryForm(forms.ModelForm):
 
     def clean_form_token(self) -> int:
         try:
-            return form_token_issued_at(self.cleaned_data["form_token"])
+            self.token_issued_at = form_token_issued_at(self.cleaned_data["form_token"])
+            return self.token_issued_at
         except signing.SignatureExpired as error:
             raise forms.ValidationError(
                 _("This form was open too long. Please check your details and send it again."),

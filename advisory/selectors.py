@@ -1,11 +1,10 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.conf import settings
-from django.db.models import Count, F, Min, Q
+from django.db.models import Count, Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
-from .models import Inquiry
+from .models import Inquiry, OutgoingEmail
 
 
 @dataclass(frozen=True)
@@ -48,20 +47,22 @@ def leads_by_content(*, start: date, end: date) -> LeadsReport:
 
 @dataclass(frozen=True)
 class NotificationsWaiting:
-    count: int
-    oldest: datetime | None  # when the longest-waiting inquiry arrived
-    overdue: int  # waiting longer than ADVISORY_NOTIFY_ALERT_MINUTES
+    count: int  # inquiries with an email still to go out
+    oldest: datetime | None  # when the longest-waiting of them arrived
+    overdue: int  # inquiries whose team email has not gone out within the alert time
 
 
 def notifications_waiting() -> NotificationsWaiting:
-    """Inquiries (not spam) whose emails have not all gone out yet."""
-    waiting = Inquiry.objects.filter(
-        notification__in=[Inquiry.Notification.PENDING, Inquiry.Notification.RETRYING]
-    ).exclude(status=Inquiry.Status.SPAM)
-    alert_after = timezone.now() - timedelta(minutes=settings.ADVISORY_NOTIFY_ALERT_MINUTES)
-    summary = waiting.aggregate(
-        count=Count("id"),
-        oldest=Min("created_at"),
-        overdue=Count("id", filter=Q(created_at__lt=alert_after)),
+    """Inquiries (not spam) whose emails have not all gone out yet, and how many of them
+    the team has not heard of within ADVISORY_NOTIFY_ALERT_MINUTES (failed ones too)."""
+    unsent = OutgoingEmail.objects.filter(
+        inquiry=OuterRef("pk"),
+        status__in=[
+            OutgoingEmail.Status.PENDING,
+            OutgoingEmail.Status.SENDING,
+            OutgoingEmail.Status.RETRYING,
+        ],
     )
-    return NotificationsWaiting(**summary)
+    waiting = Inquiry.objects.exclude(status=Inquiry.Status.SPAM).filter(Exists(unsent))
+    summary = waiting.aggregate(count=Count("id"), oldest=Min("created_at"))
+    return NotificationsWaiting(**summary, overdue=Inquiry.objects.team_not_told().count())

@@ -5,25 +5,26 @@ import logging
 import re
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage
-from django.db import transaction
-from django.db.models import QuerySet
-from django.template.loader import render_to_string
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
 from rest_framework.throttling import SimpleRateThrottle
 
-from terms.roles import ADVISORY_TEAM
 from terms.selectors import site_settings
 
+from . import idempotency, mail
 from .forms import InquiryForm, consent_wording
-from .models import Inquiry
+from .models import IdempotencyRecord, Inquiry, OutgoingEmail
 
 logger = logging.getLogger(__name__)
+Status = OutgoingEmail.Status
 
 RETRY_FIRST_SECONDS = 60
 RETRY_MAX_SECONDS = 3600
@@ -47,8 +48,8 @@ class InquiryRateLimited(Exception):
         self.retry_after = retry_after
 
 
-class NoRecipients(Exception):
-    """Nobody is configured to hear about new inquiries."""
+class IdempotencyKeyReused(Exception):
+    """This Idempotency-Key came before with a different request body; nothing was stored."""
 
 
 def network_hash(address: str) -> str:
@@ -96,14 +97,39 @@ def spam_reasons(form: InquiryForm, *, now: float) -> list[str]:
     return reasons
 
 
-def inquiry_submit(data: Mapping, *, client_address: str) -> Inquiry:
-    """Validate and store a visitor's inquiry, and queue its notifications.
+@dataclass(frozen=True)
+class Submitted:
+    """What inquiry_submit did: stored ``inquiry`` now, or (``replayed``) found that this
+    key or form token made it before with the same content, and stored nothing."""
+
+    inquiry: Inquiry
+    replayed: bool = False
+
+
+def inquiry_submit(
+    data: Mapping, *, client_address: str, idempotency_key: str | None = None
+) -> Submitted:
+    """Validate and store a visitor's inquiry and its outbox, and queue the sending.
 
     The one path for the site's form and the API. Raises InquiryInvalid (the visitor
-    corrects and resends) or InquiryRateLimited (nothing stored, try later). An inquiry
+    corrects and resends), InquiryRateLimited (nothing stored, try later),
+    IdempotencyKeyInvalid or IdempotencyKeyReused (an API client's mistake). An inquiry
     that looks automated is stored with status spam for the team to review, and the
     caller answers exactly as for any other: a person's inquiry never vanishes.
+    (IdempotencyKeyInvalid lives in advisory.idempotency, with the keys.)
+
+    A submission is recognised when it comes again, by its Idempotency-Key and by its form
+    token (each token makes one inquiry): with the same content, the first inquiry is
+    returned (``replayed``) and nothing is stored; with other content it is refused. Two
+    at once are told apart by the database's unique constraint, not by luck.
     """
+    if idempotency_key is not None:
+        idempotency_key = idempotency.clean_key(idempotency_key)
+    keys = idempotency.submission_keys(data, idempotency_key=idempotency_key)
+    earlier = _earlier_submission(keys, data)
+    if earlier is not None:
+        return Submitted(earlier, replayed=True)
+
     form = InquiryForm(data)
     if not form.is_valid():
         raise InquiryInvalid(form)
@@ -135,14 +161,74 @@ def inquiry_submit(data: Mapping, *, client_address: str) -> Inquiry:
         inquiry.status = Inquiry.Status.SPAM
         inquiry.spam_reasons = "; ".join(reasons)
         inquiry.notification = Inquiry.Notification.NOT_SENT
-    inquiry.acknowledgement_wanted = site_settings().send_inquiry_acknowledgement
-    with transaction.atomic():
-        inquiry.save()
-        if not reasons:
-            # The task row is written in this transaction: the worker sees it only once
-            # the inquiry is committed, and never without it.
-            _queue_notifications(inquiry)
-    return inquiry
+    kinds = [OutgoingEmail.Kind.TEAM]
+    if site_settings().send_inquiry_acknowledgement:
+        kinds.append(OutgoingEmail.Kind.ACKNOWLEDGEMENT)
+    idempotency.records_purge()
+    try:
+        with transaction.atomic():
+            inquiry.save()
+            OutgoingEmail.objects.bulk_create(
+                OutgoingEmail(
+                    inquiry=inquiry,
+                    kind=kind,
+                    # Spam sends nothing; the rows say what it would have sent.
+                    status=Status.CANCELLED if reasons else Status.PENDING,
+                    message_id=OutgoingEmail.message_id_for(inquiry, kind),
+                )
+                for kind in kinds
+            )
+            IdempotencyRecord.objects.bulk_create(
+                IdempotencyRecord(
+                    scope=key.scope,
+                    key_hash=key.key_hash,
+                    fingerprint=key.fingerprint,
+                    inquiry=inquiry,
+                )
+                for key in keys
+            )
+            if not reasons:
+                # The task row is written in this transaction: the worker sees it only
+                # once the inquiry is committed, and never without it.
+                _queue_notifications(inquiry)
+    except IntegrityError:
+        # The same key or token was stored by another request a moment ago (the unique
+        # index made this one wait for it): answer as that one was answered.
+        earlier = _earlier_submission(keys, data)
+        if earlier is None:
+            raise
+        return Submitted(earlier, replayed=True)
+    return Submitted(inquiry)
+
+
+def _earlier_submission(keys: list[idempotency.SubmissionKey], data: Mapping) -> Inquiry | None:
+    """The inquiry an earlier submission with one of these keys made, if it sent the same
+    content; refused if it sent other content."""
+    for key in keys:
+        record = idempotency.earlier_use(key)
+        if record is None:
+            continue
+        if record.fingerprint == key.fingerprint:
+            return record.inquiry
+        if key.scope == IdempotencyRecord.Scope.IDEMPOTENCY_KEY:
+            raise IdempotencyKeyReused
+        # Another inquiry from a form (or token) already used: the visitor gets a fresh
+        # token and keeps what they typed; the earlier inquiry's reference is not theirs
+        # to learn from this.
+        form = InquiryForm(data)
+        form.is_valid()
+        form.add_error(
+            "form_token",
+            ValidationError(
+                _(
+                    "This form was already sent, with other details. Check your details "
+                    "and send them again as a new inquiry."
+                ),
+                code="used",
+            ),
+        )
+        raise InquiryInvalid(form)
+    return None
 
 
 def _queue_notifications(inquiry: Inquiry, *, run_after: datetime | None = None) -> None:
@@ -156,160 +242,229 @@ def _queue_notifications(inquiry: Inquiry, *, run_after: datetime | None = None)
     task.enqueue(inquiry.pk)
 
 
-def team_recipients() -> list[str]:
-    """ADVISORY_NOTIFY_EMAILS, else the site settings' list, else the Advisory team members."""
-    if settings.ADVISORY_NOTIFY_EMAILS:
-        return list(settings.ADVISORY_NOTIFY_EMAILS)
-    configured = site_settings().inquiry_recipient_list()
-    if configured:
-        return configured
-    members = (
-        get_user_model()
-        .objects.filter(groups__name=ADVISORY_TEAM, is_active=True)
-        .exclude(email="")
-        .order_by("email")
-        .values_list("email", flat=True)
-        .distinct()
-    )
-    return list(members)
-
-
-def _team_message(inquiry: Inquiry) -> EmailMessage:
-    recipients = team_recipients()
-    if not recipients:
-        raise NoRecipients
-    about = inquiry.term_title or "the glossary"
-    context = {"inquiry": inquiry, "admin_url": settings.SITE_URL + inquiry.get_admin_url()}
-    # One line: a line break the visitor typed would make EmailMessage refuse the header.
-    subject = " ".join(f"New advisory inquiry from {inquiry.company} about {about}".split())
-    return EmailMessage(
-        subject=subject,
-        body=render_to_string("advisory/email/team_notification.txt", context),
-        to=recipients,
-        reply_to=[inquiry.email],
-    )
-
-
-def _acknowledgement(inquiry: Inquiry) -> EmailMessage:
-    organisation = site_settings().organisation_name
-    context = {"inquiry": inquiry, "organisation": organisation}
-    return EmailMessage(
-        subject=f"{organisation}: we received your inquiry",
-        body=render_to_string("advisory/email/acknowledgement.txt", context),
-        to=[inquiry.email],
-    )
-
-
-def mail_error_summary(error: Exception) -> str:
-    """What went wrong, without the message text, which may quote addresses."""
-    if isinstance(error, NoRecipients):
-        return "No recipients: set ADVISORY_NOTIFY_EMAILS or the site settings' list."
-    code = getattr(error, "smtp_code", None) or getattr(error, "errno", None)
-    return f"{type(error).__name__}" + (f" ({code})" if code else "")
+# Sending ----------------------------------------------------------------------------
 
 
 def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(RETRY_FIRST_SECONDS * 2 ** (attempts - 1), RETRY_MAX_SECONDS))
 
 
-def inquiry_notify(inquiry_id: int) -> str:
-    """Send what is still unsent for one inquiry: the team's email and the visitor's.
+def lease() -> timedelta:
+    return timedelta(seconds=settings.ADVISORY_NOTIFY_LEASE_SECONDS)
 
-    Safe to run twice (what was sent is recorded and not sent again). When sending fails,
-    the failure is recorded and another attempt is queued, later each time (1 minute,
-    doubling, at most an hour apart), until the mail goes. Any error counts, not only the
-    mail server's: an unexpected one must not leave an inquiry waiting with nobody told,
-    nor put the visitor's words into a traceback in the logs.
+
+def inquiry_notify(inquiry_id: int) -> str:
+    """Send each of one inquiry's emails that is due: the team's, then the visitor's.
+
+    Each email on its own, in three steps: a short transaction records the attempt
+    (``sending``, attempts + 1) and commits; the mail server is called outside any
+    transaction or lock; a second short transaction records what happened. A worker that
+    dies between the mail server accepting and the outcome being recorded leaves the row
+    in ``sending``; once its lease (ADVISORY_NOTIFY_LEASE_SECONDS) is over the email is
+    sent again with the same Message-ID, which mail systems use to drop the duplicate:
+    delivery is at least once, not exactly once. Within the lease the email is in flight
+    elsewhere and left alone, with a task queued for when the lease ends.
+
+    Safe to run any number of times, side by side. A temporary failure is retried (1
+    minute later, doubling, at most an hour apart) until ADVISORY_NOTIFY_GIVE_UP_AFTER;
+    a permanent one (a 5xx reply, a message that cannot be composed) is marked failed
+    and waits for a person. The two emails never hold each other up. Any error counts:
+    an unexpected one must not leave the team untold, nor put the visitor's words into a
+    traceback in the logs.
     """
+    if transaction.get_connection().in_atomic_block:
+        raise RuntimeError(
+            "inquiry_notify runs outside any transaction: each attempt must be committed "
+            "before the mail server is called."
+        )
+    outcomes = []
+    for kind in OutgoingEmail.Kind.values:
+        email, outcome = _email_claim(inquiry_id, kind)
+        if email is not None:
+            outcome = _email_send(email)
+        outcomes.append(f"{kind}: {outcome}")
+    return "; ".join(outcomes)
+
+
+def _email_claim(inquiry_id: int, kind: str) -> tuple[OutgoingEmail | None, str]:
+    """Mark the email as being sent, if it is due and not in flight elsewhere."""
+    now = timezone.now()
     with transaction.atomic():
-        # Lock the inquiry row only: PostgreSQL refuses FOR UPDATE on a nullable outer join
-        # (the term), and the mail needs only the stored term_title.
+        # The inquiry first, then its email: every writer locks in this order. Locking
+        # the inquiry row only: PostgreSQL refuses FOR UPDATE on a nullable outer join.
         inquiry = Inquiry.objects.select_for_update().filter(pk=inquiry_id).first()
         if inquiry is None:
-            return "inquiry no longer exists"
+            return None, "inquiry no longer exists"
+        email = OutgoingEmail.objects.select_for_update().filter(inquiry=inquiry, kind=kind).first()
+        if email is None:
+            return None, "not wanted"
         if inquiry.status == Inquiry.Status.SPAM:
-            inquiry.notification = Inquiry.Notification.NOT_SENT
-        if inquiry.notification in (Inquiry.Notification.SENT, Inquiry.Notification.NOT_SENT):
-            inquiry.save(update_fields=["notification"])
-            return f"nothing to send ({inquiry.notification})"
-        now = timezone.now()
-        errors = []
-        if inquiry.team_notified_at is None:
-            try:
-                _team_message(inquiry).send()
-                inquiry.team_notified_at = now
-            except Exception as error:  # any error: recorded and retried (see above)
-                errors.append(mail_error_summary(error))
-        if inquiry.acknowledgement_wanted and inquiry.acknowledged_at is None:
-            try:
-                _acknowledgement(inquiry).send()
-                inquiry.acknowledged_at = now
-            except Exception as error:  # any error: recorded and retried (see above)
-                errors.append(mail_error_summary(error))
-        inquiry.notification_attempts += 1
-        if errors:
-            inquiry.notification = Inquiry.Notification.RETRYING
-            inquiry.notification_error = "; ".join(errors)[:200]
-            inquiry.next_notification_at = now + retry_delay(inquiry.notification_attempts)
-            _queue_notifications(inquiry, run_after=inquiry.next_notification_at)
-            outcome = f"failed ({inquiry.notification_error}); retry queued"
-            # The inquiry's id only: never the visitor's address or words.
-            logger.warning(
-                "Notification for inquiry %s failed (%s), attempt %s; retry at %s.",
-                inquiry.pk,
-                inquiry.notification_error,
-                inquiry.notification_attempts,
-                inquiry.next_notification_at.isoformat(),
-            )
-        else:
-            inquiry.notification = Inquiry.Notification.SENT
-            inquiry.notification_error = ""
-            inquiry.next_notification_at = None
+            # Set to spam in its change form, without the service: catch up here.
+            _emails_cancel([inquiry.pk])
+            email.refresh_from_db(fields=["status"])
+        if email.status in (Status.SENT, Status.FAILED, Status.CANCELLED):
+            return None, f"nothing to send ({email.status})"
+        if email.status == Status.SENDING and (email.last_attempt_at or now) > now - lease():
+            lease_ends = email.last_attempt_at + lease()
+            _queue_notifications(inquiry, run_after=lease_ends)
+            return None, f"in flight elsewhere; looked at again at {lease_ends.isoformat()}"
+        if email.status == Status.RETRYING and (email.next_attempt_at or now) > now:
+            return None, "not due yet"
+        email.status = Status.SENDING
+        email.attempts += 1
+        email.last_attempt_at = now
+        email.next_attempt_at = None
+        email.save(update_fields=["status", "attempts", "last_attempt_at", "next_attempt_at"])
+    email.inquiry = inquiry
+    return email, ""
+
+
+def _email_send(email: OutgoingEmail) -> str:
+    try:
+        mail.compose(email).send()
+    except Exception as error:  # any error: recorded, and retried unless permanent
+        return _email_record(email, error)
+    return _email_record(email, None)
+
+
+def _email_record(claimed: OutgoingEmail, error: Exception | None) -> str:
+    """Record what became of the attempt ``claimed`` began, and queue the retry."""
+    now = timezone.now()
+    with transaction.atomic():
+        inquiry = Inquiry.objects.select_for_update().filter(pk=claimed.inquiry_id).first()
+        email = OutgoingEmail.objects.select_for_update().filter(pk=claimed.pk).first()
+        if inquiry is None or email is None:
+            return "inquiry deleted while sending"
+        if error is None:
+            # Sent is sent, even if the email was cancelled or taken over meanwhile.
+            email.status = Status.SENT
+            email.sent_at = now
+            email.error = ""
             outcome = "sent"
-        inquiry.save(
-            update_fields=[
-                "team_notified_at",
-                "acknowledged_at",
-                "notification",
-                "notification_attempts",
-                "notification_error",
-                "next_notification_at",
-                "updated_at",
-            ]
-        )
+        elif email.status != Status.SENDING or email.attempts != claimed.attempts:
+            # Cancelled (spam) meanwhile, or taken over by another worker after the
+            # lease: the failure of this attempt no longer decides anything.
+            return f"failed ({mail.error_summary(error)}); now {email.status}"
+        else:
+            summary = mail.error_summary(error)
+            give_up = timedelta(seconds=settings.ADVISORY_NOTIFY_GIVE_UP_AFTER)
+            if mail.error_is_permanent(error):
+                email.status = Status.FAILED
+                email.error = summary
+                outcome = f"failed ({summary}); will not retry"
+            elif now - email.queued_at >= give_up:
+                email.status = Status.FAILED
+                email.error = f"Gave up after {email.attempts} attempts; last: {summary}"[:200]
+                outcome = f"failed ({summary}); gave up"
+            else:
+                email.status = Status.RETRYING
+                email.error = summary
+                email.next_attempt_at = now + retry_delay(email.attempts)
+                _queue_notifications(inquiry, run_after=email.next_attempt_at)
+                outcome = f"failed ({summary}); retry at {email.next_attempt_at.isoformat()}"
+            # The inquiry's id only: never the visitor's address or words.
+            logger.log(
+                logging.WARNING if email.status == Status.RETRYING else logging.ERROR,
+                "The %s email for inquiry %s failed (%s), attempt %s; %s.",
+                email.kind,
+                inquiry.pk,
+                summary,
+                email.attempts,
+                outcome.partition("; ")[2],
+            )
+        email.save(update_fields=["status", "sent_at", "error", "next_attempt_at"])
+        _notifications_sync([inquiry.pk])
     return outcome
 
 
+def notification_summary(statuses: Iterable[str]) -> str:
+    """The inquiry's ``notification`` from its emails' statuses: what needs a person
+    first (failed), then what is still under way, then done."""
+    statuses = set(statuses)
+    if Status.FAILED in statuses:
+        return Inquiry.Notification.FAILED
+    if Status.RETRYING in statuses:
+        return Inquiry.Notification.RETRYING
+    if statuses & {Status.PENDING, Status.SENDING}:
+        return Inquiry.Notification.PENDING
+    if Status.SENT in statuses:
+        return Inquiry.Notification.SENT
+    return Inquiry.Notification.NOT_SENT  # nothing was to be sent: spam
+
+
+def _notifications_sync(inquiry_ids: Iterable[int]) -> None:
+    """Bring the inquiries' ``notification`` summaries in line with their emails."""
+    inquiry_ids = list(inquiry_ids)
+    statuses: dict[int, set[str]] = {pk: set() for pk in inquiry_ids}
+    for inquiry_id, status in OutgoingEmail.objects.filter(inquiry_id__in=inquiry_ids).values_list(
+        "inquiry_id", "status"
+    ):
+        statuses[inquiry_id].add(status)
+    current = dict(Inquiry.objects.filter(pk__in=inquiry_ids).values_list("pk", "notification"))
+    now = timezone.now()
+    for inquiry_id, summary in current.items():
+        wanted = notification_summary(statuses[inquiry_id])
+        if summary != wanted:
+            Inquiry.objects.filter(pk=inquiry_id).update(notification=wanted, updated_at=now)
+
+
+def _emails_cancel(inquiry_ids: Iterable[int]) -> None:
+    """Cancel the emails of these (spam) inquiries that have not gone, except one a live
+    worker is sending right now."""
+    inquiry_ids = list(inquiry_ids)
+    presumed_dead = timezone.now() - lease()
+    OutgoingEmail.objects.filter(inquiry_id__in=inquiry_ids).filter(
+        Q(status__in=[Status.PENDING, Status.RETRYING, Status.FAILED])
+        | Q(status=Status.SENDING, last_attempt_at__lt=presumed_dead)
+    ).update(status=Status.CANCELLED, next_attempt_at=None)
+    _notifications_sync(inquiry_ids)
+
+
 def pending_notifications() -> QuerySet[Inquiry]:
-    return Inquiry.objects.filter(
-        notification__in=[Inquiry.Notification.PENDING, Inquiry.Notification.RETRYING]
-    )
+    """Inquiries (not spam) with an email not sent yet, failed ones included."""
+    unsent = OutgoingEmail.objects.filter(inquiry=OuterRef("pk"), status__in=OutgoingEmail.UNSENT)
+    return Inquiry.objects.exclude(status=Inquiry.Status.SPAM).filter(Exists(unsent))
 
 
 def notifications_resend(inquiries: Iterable[Inquiry]) -> int:
-    """Queue an immediate attempt for each inquiry whose notifications have not all gone."""
+    """Queue an immediate attempt for each inquiry (not spam) with an email not sent yet.
+
+    Failed emails included: resending is a person's decision, after mending the cause.
+    A failed email starts afresh (attempts from 0, a new give-up period); one waiting to
+    retry is due at once; one in flight is left to its lease. Sent and cancelled emails
+    are never sent again. Returns how many inquiries were queued.
+    """
+    pks = [inquiry.pk for inquiry in inquiries]
+    now = timezone.now()
     queued = 0
     with transaction.atomic():
-        for inquiry in inquiries:
-            if inquiry.notification in (
-                Inquiry.Notification.PENDING,
-                Inquiry.Notification.RETRYING,
-            ):
-                _queue_notifications(inquiry)
-                queued += 1
+        waiting = pending_notifications().filter(pk__in=pks).select_for_update().order_by("pk")
+        for inquiry in waiting:
+            emails = OutgoingEmail.objects.select_for_update().filter(inquiry=inquiry)
+            emails.filter(status=Status.FAILED).update(
+                status=Status.PENDING, attempts=0, queued_at=now, next_attempt_at=None
+            )
+            emails.filter(status=Status.RETRYING).update(next_attempt_at=now)
+            _queue_notifications(inquiry)
+            queued += 1
+        _notifications_sync(pks)
     return queued
 
 
+# The team's work --------------------------------------------------------------------
+
+
 def inquiries_set_status(inquiries: QuerySet[Inquiry], status: str) -> int:
-    # Pinned by id: ``inquiries`` may be filtered on what the first update changes.
-    inquiries = Inquiry.objects.filter(pk__in=list(inquiries.values_list("pk", flat=True)))
-    updates = {"status": status, "updated_at": timezone.now()}
-    if status == Inquiry.Status.SPAM:
-        # Spam is not worth a notification still waiting to go out, or waiting to retry.
-        inquiries.filter(
-            notification__in=[Inquiry.Notification.PENDING, Inquiry.Notification.RETRYING]
-        ).update(notification=Inquiry.Notification.NOT_SENT)
-    return inquiries.update(**updates)
+    # Pinned by id: ``inquiries`` may be filtered on what the update changes.
+    pks = list(inquiries.values_list("pk", flat=True))
+    with transaction.atomic():
+        changed = Inquiry.objects.filter(pk__in=pks).update(
+            status=status, updated_at=timezone.now()
+        )
+        if status == Inquiry.Status.SPAM:
+            # Spam is not worth an email still waiting to go out, to retry, or failed.
+            _emails_cancel(pks)
+    return changed
 
 
 def inquiries_assign(inquiries: QuerySet[Inquiry], user) -> int:
@@ -317,13 +472,16 @@ def inquiries_assign(inquiries: QuerySet[Inquiry], user) -> int:
 
 
 def inquiries_purge(*, older_than_days: int, dry_run: bool = False) -> int:
-    """Delete inquiries received more than ``older_than_days`` ago (retention)."""
+    """Delete inquiries received more than ``older_than_days`` ago (retention), with their
+    emails and used keys; also forget used keys past their own retention."""
     cutoff = timezone.now() - timedelta(days=older_than_days)
     old = Inquiry.objects.filter(created_at__lt=cutoff)
     if dry_run:
         return old.count()
-    deleted, _per_model = old.delete()
-    return deleted
+    with transaction.atomic():
+        _deleted, per_model = old.delete()
+        idempotency.records_purge()
+    return per_model.get(Inquiry._meta.label, 0)
 
 
 def inquiries_of(email: str) -> QuerySet[Inquiry]:
@@ -331,19 +489,32 @@ def inquiries_of(email: str) -> QuerySet[Inquiry]:
     return Inquiry.objects.filter(email__iexact=email.strip()).order_by("created_at", "id")
 
 
+def _stored_fields(instance, *, leave_out: tuple[str, ...]) -> dict:
+    """Every stored field of a row (a field added to the model is exported with it)."""
+    record = {}
+    for field in type(instance)._meta.concrete_fields:
+        if field.name in leave_out:
+            continue
+        value = getattr(instance, field.name)
+        if field.name == "assigned_to":
+            value = value.get_username() if value else None
+        record[field.name] = value
+    return record
+
+
 def personal_data_export(email: str) -> dict:
     """Everything held about one email address, for a data subject access request: every
-    stored field of each inquiry (a field added to the model is exported with it)."""
+    stored field of each inquiry and of each email it sent (or was to send).
+
+    The used Idempotency-Keys and form tokens are not listed: only keyed hashes of them
+    are stored, which say nothing about the person."""
     inquiries = []
-    for inquiry in inquiries_of(email).select_related("assigned_to"):
-        record = {}
-        for field in Inquiry._meta.concrete_fields:
-            if field.name in ("id", "term"):  # internal keys; term_title says what was read
-                continue
-            value = getattr(inquiry, field.name)
-            if field.name == "assigned_to":
-                value = value.get_username() if value else None
-            record[field.name] = value
+    for inquiry in inquiries_of(email).select_related("assigned_to").prefetch_related("emails"):
+        # Internal keys left out; term_title says what was read.
+        record = _stored_fields(inquiry, leave_out=("id", "term"))
+        record["emails"] = [
+            _stored_fields(sent, leave_out=("id", "inquiry")) for sent in inquiry.emails.all()
+        ]
         inquiries.append(record)
     return {
         "email": email.strip(),
@@ -354,9 +525,10 @@ def personal_data_export(email: str) -> dict:
 
 
 def personal_data_erase(email: str, *, dry_run: bool = False) -> int:
-    """Delete every inquiry sent with this address (a data subject's erasure request)."""
+    """Delete every inquiry sent with this address (a data subject's erasure request), with
+    its emails and used keys. Returns how many inquiries."""
     inquiries = inquiries_of(email)
     if dry_run:
         return inquiries.count()
-    deleted, _per_model = inquiries.delete()
-    return deleted
+    _deleted, per_model = inquiries.delete()
+    return per_model.get(Inquiry._meta.label, 0)

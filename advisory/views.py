@@ -39,7 +39,7 @@ def inquiry_form(request):
                 content_type="text/plain; charset=utf-8",
             )
         try:
-            inquiry = inquiry_submit(request.POST, client_address=client_address(request))
+            submitted = inquiry_submit(request.POST, client_address=client_address(request))
         except InquiryInvalid as error:
             return _form_page(request, error.form, status=400)
         except InquiryRateLimited as error:
@@ -50,7 +50,9 @@ def inquiry_form(request):
                 f"again in about {minutes} minute{'s' if minutes != 1 else ''}, or email us.",
             )
             return _form_page(request, error.form, status=429)
-        return redirect(f"{reverse('advisory:thanks')}?reference={inquiry.reference}")
+        # Sent again (a double click, a reload): the thank-you page of the first time.
+        reference = submitted.inquiry.reference
+        return redirect(f"{reverse('advisory:thanks')}?reference={reference}")
 
     term = Term.objects.published().filter(slug=request.GET.get("term", "")).first()
     form = InquiryForm(
@@ -67,10 +69,11 @@ def _form_page(request, form: InquiryForm, *, term=None, status=200):
     if form.is_bound:
         # Shown again: no term that is no longer published, and a fresh token only if the
         # token was refused. A valid one is kept, so it still says when the visitor first
-        # saw the form: a person who fixes a typo and resends at once is not a bot.
+        # saw the form: a person who fixes a typo and resends at once is not a bot. So does
+        # the fresh one replacing a token already used (its time is known).
         data = form.data.copy()
         if "form_token" in form.errors:
-            data["form_token"] = form_token()
+            data["form_token"] = form_token(now=form.token_issued_at)
         if "term" in form.errors:
             data["term"] = ""
         else:

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -234,6 +235,9 @@ SPECTACULAR_SETTINGS = {
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS", "POST"]
+# Front ends may send an inquiry with an Idempotency-Key and read whether it was replayed.
+CORS_ALLOW_HEADERS = (*default_headers, "idempotency-key")
+CORS_EXPOSE_HEADERS = ["Idempotent-Replayed"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -298,7 +302,14 @@ ADVISORY_FORM_MAX_AGE = env_int("ADVISORY_FORM_MAX_AGE", 2 * 24 * 3600)
 ADVISORY_MAX_LINKS = env_int("ADVISORY_MAX_LINKS", 2)
 # A 5,000-character message in a non-Latin script is about 45 KB once URL-encoded.
 ADVISORY_MAX_BODY_BYTES = env_int("ADVISORY_MAX_BODY_BYTES", 64 * 1024)
-# Inquiries whose team email has not gone out after this long are flagged (inbox, health).
+# An email in "sending" for less than this is in flight on some worker and is left alone;
+# past it that worker is presumed dead and the email is sent again (same Message-ID). It
+# must exceed a whole SMTP conversation at EMAIL_TIMEOUT (advisory.checks warns).
+ADVISORY_NOTIFY_LEASE_SECONDS = env_int("ADVISORY_NOTIFY_LEASE_SECONDS", 60)
+# Temporary mail failures are retried for this long, then the email is marked failed.
+ADVISORY_NOTIFY_GIVE_UP_AFTER = env_int("ADVISORY_NOTIFY_GIVE_UP_AFTER", 3 * 24 * 3600)
+# Inquiries whose team email has not gone out after this many minutes are flagged (the
+# inbox, the admin index, /health/ready).
 ADVISORY_NOTIFY_ALERT_MINUTES = env_int("ADVISORY_NOTIFY_ALERT_MINUTES", 15)
 
 # HTTPS hardening: on unless DEBUG. Behind a TLS-terminating proxy set

@@ -3,7 +3,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from advisory.models import Inquiry
+from advisory.models import Inquiry, OutgoingEmail
+from advisory.services import notification_summary
 from terms.models import FAQ, Category, KeyConsideration, Reference, Term, TermReference
 
 
@@ -84,10 +85,17 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class InquiryFactory(factory.django.DjangoModelFactory):
-    """A stored inquiry as if sent through the form (no notification task is queued)."""
+    """A stored inquiry as if sent through the form, with its outbox (no task is queued).
+
+    ``emails`` sets the outbox: one status for every email (``emails="sent"``), or one per
+    kind (``emails={"team": "sent", "acknowledgement": "failed"}``; a kind left out is
+    not wanted). By default both are pending, or cancelled for spam, as on arrival. The
+    inquiry's ``notification`` summary follows.
+    """
 
     class Meta:
         model = Inquiry
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Visitor {n}")
     email = factory.Sequence(lambda n: f"visitor{n}@example.com")
@@ -97,3 +105,26 @@ class InquiryFactory(factory.django.DjangoModelFactory):
     term_title = factory.LazyAttribute(lambda inquiry: inquiry.term.title if inquiry.term else "")
     consent_given_at = factory.LazyFunction(timezone.now)
     consent_text = "I agree that AI Advisory may store the details in this form and contact me."
+
+    @factory.post_generation
+    def emails(self, create, extracted, **kwargs):
+        if not create:
+            return
+        if extracted is None:
+            extracted = "cancelled" if self.status == Inquiry.Status.SPAM else "pending"
+        if isinstance(extracted, str):
+            extracted = dict.fromkeys(OutgoingEmail.Kind.values, extracted)
+        now = timezone.now()
+        for kind, status in extracted.items():
+            tried = status not in (OutgoingEmail.Status.PENDING, OutgoingEmail.Status.CANCELLED)
+            OutgoingEmail.objects.create(
+                inquiry=self,
+                kind=kind,
+                status=status,
+                message_id=OutgoingEmail.message_id_for(self, kind),
+                attempts=1 if tried else 0,
+                last_attempt_at=now if tried else None,
+                sent_at=now if status == OutgoingEmail.Status.SENT else None,
+            )
+        self.notification = notification_summary(extracted.values())
+        Inquiry.objects.filter(pk=self.pk).update(notification=self.notification)

@@ -1,6 +1,11 @@
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import Throttled, ValidationError
@@ -10,8 +15,14 @@ from rest_framework.response import Response
 from terms.api.pagination import GlossaryPagination
 
 from ..forms import InquiryForm, consent_wording, form_token
+from ..idempotency import IdempotencyKeyInvalid
 from ..models import Inquiry
-from ..services import InquiryInvalid, InquiryRateLimited, inquiry_submit
+from ..services import (
+    IdempotencyKeyReused,
+    InquiryInvalid,
+    InquiryRateLimited,
+    inquiry_submit,
+)
 from ..views import body_too_large, client_address
 from .serializers import (
     InquiryFormSerializer,
@@ -25,6 +36,27 @@ FIELD_ERRORS = OpenApiResponse(
     OpenApiTypes.OBJECT,
     description='Each field at fault with its messages, e.g. {"email": ["Enter a valid email '
     'address."]}; "non_field_errors" for the request as a whole.',
+)
+
+IDEMPOTENCY_KEY = "Idempotency-Key"
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    IDEMPOTENCY_KEY,
+    str,
+    OpenApiParameter.HEADER,
+    description="Optional. A new random value (a UUID) for each inquiry, sent again "
+    "unchanged with every retry of it. Within 24 hours (at least), the same key with the "
+    "same body is answered with the first 201 and stores nothing; with a different body "
+    "it is a 422. 1 to 255 printable ASCII characters. Only a 201 is remembered: after a "
+    "400 or 429, correct the request and send it again with the same key.",
+)
+REPLAYED_HEADER = OpenApiParameter(
+    "Idempotent-Replayed",
+    str,
+    OpenApiParameter.HEADER,
+    enum=["true"],
+    response=[201],
+    description="Present (true) when this inquiry was received before, by its "
+    "Idempotency-Key or its form_token: the 201 is the first one's, nothing new was stored.",
 )
 
 
@@ -73,11 +105,21 @@ class InquiryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(
         summary="Send an advisory inquiry",
         description="The same validation and spam checks as the site's contact form. An "
-        "inquiry that looks automated is stored for review and answered like any other.",
+        "inquiry that looks automated is stored for review and answered like any other. "
+        "Each form_token makes one inquiry: sent again with the same fields it is answered "
+        "with the first 201 (and Idempotent-Replayed: true), with other fields it is a 400 "
+        "on form_token. Retry safely with an Idempotency-Key header.",
         request=InquiryRequestSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER, REPLAYED_HEADER],
         responses={
             201: InquiryReceivedSerializer,
             400: FIELD_ERRORS,
+            422: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="This Idempotency-Key came before with a different body, e.g. "
+                '{"Idempotency-Key": ["…"]}. Nothing was stored: use a new key for a new '
+                "inquiry.",
+            ),
             413: OpenApiResponse(description="The body is larger than the form allows."),
             429: OpenApiResponse(
                 description="Too many inquiries from this network address; see Retry-After."
@@ -91,8 +133,22 @@ class InquiryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                 status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
             )
         try:
-            inquiry = inquiry_submit(
-                form_data(request.data), client_address=client_address(request)
+            submitted = inquiry_submit(
+                form_data(request.data),
+                client_address=client_address(request),
+                idempotency_key=request.headers.get(IDEMPOTENCY_KEY),
+            )
+        except IdempotencyKeyInvalid as error:
+            raise ValidationError({IDEMPOTENCY_KEY: [str(error)]}) from error
+        except IdempotencyKeyReused:
+            return Response(
+                {
+                    IDEMPOTENCY_KEY: [
+                        "This key was sent before with a different body. Nothing was "
+                        "stored; send a new key with a new inquiry."
+                    ]
+                },
+                status=status.HTTP_422_UNPROCESSABLE_ENTITY,
             )
         except InquiryInvalid as error:
             raise ValidationError(field_errors(error.form)) from error
@@ -102,10 +158,16 @@ class InquiryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                 detail="Too many inquiries from this network address. "
                 f"Try again in {error.retry_after} seconds.",
             ) from error
-        return Response(
-            {"reference": str(inquiry.reference), "detail": "Thank you, your inquiry has arrived."},
+        response = Response(
+            {
+                "reference": str(submitted.inquiry.reference),
+                "detail": "Thank you, your inquiry has arrived.",
+            },
             status=status.HTTP_201_CREATED,
         )
+        if submitted.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
 
     @extend_schema(
         summary="What a front end needs to show the inquiry form",

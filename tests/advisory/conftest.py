@@ -5,6 +5,8 @@ from django.core.cache import cache
 
 from advisory.forms import form_token
 
+from ..helpers.smtp import free_port, send_through_smtp, smtp_server
+
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
@@ -43,3 +45,23 @@ def valid_inquiry_data(issued_token):
         "consent": "on",
         "form_token": issued_token(10),
     }
+
+
+@pytest.fixture
+def mailbox(settings):
+    """A real SMTP server on a free port that Django's mail goes to, for this test."""
+    port = free_port()
+    send_through_smtp(settings, port)
+    with smtp_server(port) as box:
+        yield box
+
+
+@pytest.fixture
+def another_form(issued_token):
+    """``data`` (with ``changes``) as sent from a newly shown form: a form token of its own.
+    Each token makes one inquiry; the same token again is the same submission."""
+
+    def make(data: dict, **changes) -> dict:
+        return {**data, **changes, "form_token": issued_token(10)}
+
+    return make

@@ -266,6 +266,79 @@ def test_pasting_a_reference_into_the_search_finds_that_inquiry(team_client, pas
     assert listed(response) == ["Ada Lovelace"]
 
 
+def late_and_not(minutes_ago: int = 20) -> None:
+    """Inquiries the alert is about, and ones it is not, received ``minutes_ago``."""
+    ago = timedelta(minutes=minutes_ago)
+    received(InquiryFactory(name="Waiting", emails="pending"), ago)
+    received(InquiryFactory(name="Retrying", emails="retrying"), ago)
+    received(InquiryFactory(name="Failed", emails={"team": "failed"}), ago)
+    received(InquiryFactory(name="Told", emails={"team": "sent", "acknowledgement": "failed"}), ago)
+    received(InquiryFactory(name="Spam", status="spam", emails="pending"), ago)
+    InquiryFactory(name="Just arrived", emails="pending")
+
+
+def test_the_alert_filter_lists_inquiries_whose_team_email_has_not_gone_after_15_minutes(
+    team_client,
+):
+    late_and_not()
+
+    response = click_filter(
+        team_client, team_client.get(INBOX), "team email", "Team not told after 15 minutes"
+    )
+
+    assert sorted(listed(response)) == ["Failed", "Retrying", "Waiting"]
+
+
+def test_the_alert_waits_as_long_as_the_setting_says(team_client, settings):
+    settings.ADVISORY_NOTIFY_ALERT_MINUTES = 60
+    late_and_not(minutes_ago=30)
+    received(InquiryFactory(name="Long waiting", emails="pending"), timedelta(minutes=61))
+
+    response = click_filter(
+        team_client, team_client.get(INBOX), "team email", "Team not told after 60 minutes"
+    )
+
+    assert listed(response) == ["Long waiting"]
+
+
+ALERT_LINK = f"{INBOX}?team_told=late"
+
+
+@pytest.mark.parametrize("role", ["advisory_member", "superuser"])
+def test_the_admin_index_counts_the_inquiries_the_team_was_not_told_of_and_links_to_them(
+    client, request, role
+):
+    late_and_not()
+    client.force_login(request.getfixturevalue(role))
+
+    response = client.get(reverse("admin:index"))
+
+    alert = strip_tags(response.text.split('id="team-alert"', 1)[1].split("</ul>", 1)[0])
+    assert "Team not told after 15 minutes: 3 inquiries." in " ".join(alert.split())
+    assert f'href="{ALERT_LINK}"' in response.text
+    assert sorted(listed(client.get(ALERT_LINK))) == ["Failed", "Retrying", "Waiting"]
+
+
+def test_the_admin_index_says_so_when_the_team_was_told_of_everything(team_client):
+    received(InquiryFactory(emails="sent"), timedelta(hours=1))
+
+    response = team_client.get(reverse("admin:index"))
+
+    assert "Team not told after 15 minutes: none." in response.text
+    assert ALERT_LINK not in response.text
+
+
+def test_an_editor_sees_no_alert_about_inquiries_on_the_admin_index(editor_client):
+    late_and_not()
+
+    response = editor_client.get(reverse("admin:index"))
+
+    assert response.status_code == 200
+    assert "team-alert" not in response.text
+    assert "Team not told" not in response.text
+    assert "team_told" not in response.text
+
+
 def test_the_inbox_links_to_the_leads_report(team_client):
     assert f'href="{LEADS}"' in team_client.get(INBOX).text
 
@@ -321,6 +394,41 @@ def test_the_change_page_shows_the_visitors_details_as_text_not_inputs(team_clie
     assert "Ada Lovelace" in response.text
     assert "Please call after 3pm." in response.text
     assert 'name="name"' not in response.text
+
+
+def test_the_change_page_shows_each_email_and_what_became_of_it_read_only(team_client):
+    inquiry = InquiryFactory(emails={"team": "sent", "acknowledgement": "failed"})
+    inquiry.emails.filter(kind="acknowledgement").update(
+        attempts=1, error="SMTPRecipientsRefused (550)"
+    )
+
+    response = team_client.get(change_url(inquiry))
+
+    table = response.text.split('id="inquiry-emails"', 1)[1].split("</table>", 1)[0]
+    header, team, acknowledgement = (
+        [strip_tags(cell).strip() for cell in re.findall(r"<t[hd]>(.*?)</t[hd]>", row, re.S)]
+        for row in table.split("</tr>")[:-1]
+    )
+    assert header == [
+        "email",
+        "status",
+        "attempts",
+        "last attempt",
+        "next attempt",
+        "sent at",
+        "last error",
+    ]
+    assert team[:3] == ["Team notification", "Sent", "1"]
+    assert team[3].endswith(" UTC") and team[5].endswith(" UTC")
+    assert (team[4], team[6]) == ("—", "—")
+    assert acknowledgement[:3] == ["Acknowledgement to the visitor", "Failed, will not retry", "1"]
+    assert acknowledgement[6] == "SMTPRecipientsRefused (550)"
+    assert "Failed, will not retry" in inbox_rows(team_client.get(INBOX))[0]
+    assert set(response.context["adminform"].form.fields) == {
+        "status",
+        "assigned_to",
+        "internal_notes",
+    }
 
 
 def test_the_assignee_dropdown_offers_only_the_advisory_team_and_superusers(
@@ -390,19 +498,25 @@ def test_mark_contacted_sets_the_status_of_the_selected_inquiries(team_client):
     assert untouched.status == "new"
 
 
-def test_mark_spam_sets_the_status_and_stops_a_waiting_notification(team_client):
-    waiting = InquiryFactory(notification="pending")
-    delivered = InquiryFactory(notification="sent")
+def email_statuses(inquiry) -> set[str]:
+    return set(inquiry.emails.values_list("status", flat=True))
+
+
+def test_mark_spam_sets_the_status_and_cancels_the_emails_not_sent(team_client):
+    waiting = InquiryFactory(emails="pending")
+    delivered = InquiryFactory(emails="sent")
     response = run_action(team_client, "mark_spam", [waiting, delivered], follow=True)
     assert shown_messages(response) == ["Marked 2 inquiries as spam."]
     waiting.refresh_from_db()
     delivered.refresh_from_db()
     assert (waiting.status, waiting.notification) == ("spam", "not_sent")
+    assert email_statuses(waiting) == {"cancelled"}
     assert (delivered.status, delivered.notification) == ("spam", "sent")
+    assert email_statuses(delivered) == {"sent"}
 
 
 def test_mark_spam_works_while_the_inbox_is_filtered_by_notification(team_client):
-    waiting = InquiryFactory(notification="pending")
+    waiting = InquiryFactory(emails="pending")
     response = team_client.post(
         INBOX + "?notification__exact=pending",
         {"action": "mark_spam", "index": "0", "_selected_action": [waiting.pk]},
@@ -413,11 +527,22 @@ def test_mark_spam_works_while_the_inbox_is_filtered_by_notification(team_client
     assert (waiting.status, waiting.notification) == ("spam", "not_sent")
 
 
-def test_mark_spam_also_stops_a_notification_that_is_waiting_to_retry(team_client):
-    retrying = InquiryFactory(notification="retrying", notification_attempts=1)
-    run_action(team_client, "mark_spam", [retrying])
-    retrying.refresh_from_db()
-    assert (retrying.status, retrying.notification) == ("spam", "not_sent")
+@pytest.mark.parametrize("status", ["retrying", "failed"])
+def test_mark_spam_also_cancels_an_email_waiting_to_retry_or_failed(team_client, status):
+    inquiry = InquiryFactory(emails={"team": "sent", "acknowledgement": status})
+    run_action(team_client, "mark_spam", [inquiry])
+    inquiry.refresh_from_db()
+    assert (inquiry.status, inquiry.notification) == ("spam", "sent")
+    assert email_statuses(inquiry) == {"sent", "cancelled"}
+
+
+def test_setting_spam_in_the_change_form_cancels_the_emails_not_sent(team_client):
+    inquiry = InquiryFactory(emails={"team": "sent", "acknowledgement": "retrying"})
+    response = team_client.post(change_url(inquiry), change_form(inquiry, status="spam"))
+    assert response.status_code == 302
+    inquiry.refresh_from_db()
+    assert inquiry.status == "spam"
+    assert email_statuses(inquiry) == {"sent", "cancelled"}
 
 
 def test_assign_to_me_assigns_the_selected_inquiries_to_the_acting_member(
@@ -436,20 +561,26 @@ def queued_deliveries() -> list[int]:
     return sorted(task.args_kwargs["args"][0] for task in tasks)
 
 
-def test_resend_notifications_queues_delivery_only_for_those_still_waiting(team_client):
-    pending = InquiryFactory(notification="pending")
-    retrying = InquiryFactory(notification="retrying")
-    sent = InquiryFactory(notification="sent")
-    spam = InquiryFactory(status="spam", notification="not_sent")
+def test_resend_notifications_queues_delivery_for_every_inquiry_with_an_email_not_sent(
+    team_client,
+):
+    pending = InquiryFactory(emails="pending")
+    retrying = InquiryFactory(emails="retrying")
+    failed = InquiryFactory(emails={"team": "sent", "acknowledgement": "failed"})
+    sent = InquiryFactory(emails="sent")
+    spam = InquiryFactory(status="spam")
     response = run_action(
-        team_client, "resend_notifications", [pending, retrying, sent, spam], follow=True
+        team_client, "resend_notifications", [pending, retrying, failed, sent, spam], follow=True
     )
-    assert shown_messages(response) == ["Queued notifications for 2 inquiries."]
-    assert queued_deliveries() == sorted([pending.pk, retrying.pk])
+    assert shown_messages(response) == ["Queued notifications for 3 inquiries."]
+    assert queued_deliveries() == sorted([pending.pk, retrying.pk, failed.pk])
+    failed.refresh_from_db()
+    assert failed.notification == "pending"
+    assert email_statuses(failed) == {"sent", "pending"}
 
 
 def test_resend_notifications_says_so_when_nothing_is_waiting(team_client):
-    sent = InquiryFactory(notification="sent")
+    sent = InquiryFactory(emails="sent")
     response = run_action(team_client, "resend_notifications", [sent], follow=True)
     assert shown_messages(response) == [
         "None of the selected inquiries has a notification waiting."

@@ -1,12 +1,19 @@
 """The public inquiry API: what a front-end developer sends and gets back, and who may read."""
 
 import json
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from advisory.forms import InquiryForm, consent_wording
-from advisory.models import Inquiry
+from advisory.models import IdempotencyRecord, Inquiry, OutgoingEmail
 from terms.roles import ADVISORY_TEAM, EDITORS
 
 from ..factories import InquiryFactory, TermFactory, UserFactory
@@ -167,12 +174,12 @@ def test_a_body_that_is_not_json_is_a_400(client):
     ],
 )
 def test_a_spam_inquiry_is_answered_like_any_other_and_stored_as_spam(
-    client, settings, payload, change, reason
+    client, settings, payload, another_form, change, reason
 ):
     settings.ADVISORY_MAX_LINKS = 2
     real = post(client, payload, REMOTE_ADDR="198.51.100.1")
 
-    spam = post(client, {**payload, **change}, REMOTE_ADDR="198.51.100.2")
+    spam = post(client, another_form(payload, **change), REMOTE_ADDR="198.51.100.2")
 
     assert spam.status_code == real.status_code == 201
     assert {**spam.json(), "reference": ""} == {**real.json(), "reference": ""}
@@ -195,11 +202,13 @@ def test_an_inquiry_sent_sooner_than_min_seconds_is_stored_as_spam(
     assert "s after the form was shown" in stored.spam_reasons
 
 
-def test_too_many_inquiries_from_one_address_get_429_with_retry_after(client, settings, payload):
+def test_too_many_inquiries_from_one_address_get_429_with_retry_after(
+    client, settings, payload, another_form
+):
     settings.ADVISORY_RATE = "2/hour"
-    assert [post(client, payload).status_code for _ in range(2)] == [201, 201]
+    assert [post(client, another_form(payload)).status_code for _ in range(2)] == [201, 201]
 
-    response = post(client, payload)
+    response = post(client, another_form(payload))
 
     assert response.status_code == 429
     assert 3000 < int(response["Retry-After"]) <= 3601
@@ -268,13 +277,12 @@ COMPARED_FIELDS = [
     "status",
     "spam_reasons",
     "notification",
-    "acknowledgement_wanted",
 ]
 
 
 @pytest.mark.parametrize("website", ["", "filled by a bot"])
 def test_the_form_and_the_api_store_the_same_inquiry_for_the_same_input(
-    client, settings, valid_inquiry_data, website
+    client, settings, valid_inquiry_data, another_form, website
 ):
     settings.ADVISORY_RATE = "10/hour"
     TermFactory(title="Guardrails", slug="guardrails")
@@ -286,7 +294,7 @@ def test_the_form_and_the_api_store_the_same_inquiry_for_the_same_input(
     }
 
     page = client.post("/advisory/", sent)
-    api = post(client, {**sent, "consent": True})
+    api = post(client, another_form(sent, consent=True))
 
     assert (page.status_code, api.status_code) == (302, 201)
     from_page, from_api = (
@@ -294,6 +302,11 @@ def test_the_form_and_the_api_store_the_same_inquiry_for_the_same_input(
         for reference in (page["Location"].split("=")[-1], api.json()["reference"])
     )
     assert from_page == from_api
+    page_emails, api_emails = (
+        set(OutgoingEmail.objects.filter(inquiry__reference=ref).values_list("kind", "status"))
+        for ref in (page["Location"].split("=")[-1], api.json()["reference"])
+    )
+    assert page_emails == api_emails
 
 
 # Who may read inquiries.
@@ -381,7 +394,7 @@ def test_an_unknown_reference_is_not_found_for_the_advisory_team(inquiry):
 
 
 def test_no_anonymous_response_about_inquiries_shows_personal_data(
-    client, settings, inquiry, payload
+    client, settings, inquiry, payload, another_form
 ):
     settings.ADVISORY_RATE = "1/hour"
     sent = {
@@ -396,12 +409,22 @@ def test_no_anonymous_response_about_inquiries_shows_personal_data(
         client.get(f"{INQUIRIES}{inquiry.reference}/"),
         client.get(FORM),
         post(client, sent),
-        post(client, sent),
-        post(client, {**sent, "email": "grace@"}),
-        post(client, {**sent, "consent": False}),
+        post(client, another_form(sent)),
+        post(client, another_form(sent, email="grace@")),
+        post(client, another_form(sent, consent=False)),
+        post(client, {**sent, "message": "Something else."}),
     ]
 
-    assert [response.status_code for response in responses] == [403, 403, 200, 201, 429, 400, 400]
+    assert [response.status_code for response in responses] == [
+        403,
+        403,
+        200,
+        201,
+        429,
+        400,
+        400,
+        400,  # the form token again, with other content
+    ]
     for response in responses:
         content = response.content.decode()
         for value in [*PERSONAL, "grace@"]:
@@ -463,3 +486,227 @@ def test_a_method_an_inquiry_address_does_not_have_is_405_not_a_permission_error
     response = getattr(client, method)(path)
 
     assert response.status_code == 405
+
+
+# Sending again: the Idempotency-Key header and the single-use form token.
+
+KEY = "HTTP_IDEMPOTENCY_KEY"
+REPLAYED = "Idempotent-Replayed"
+
+
+def stored() -> tuple[int, int, int]:
+    """Inquiries, their emails and their queued deliveries: what a submission stores."""
+    return (
+        Inquiry.objects.count(),
+        OutgoingEmail.objects.count(),
+        DBTaskResult.objects.filter(task_path="advisory.tasks.deliver_notifications").count(),
+    )
+
+
+def test_the_same_idempotency_key_and_body_again_answer_the_first_201_and_store_nothing(
+    client, payload
+):
+    first = post(client, payload, **{KEY: "3f0c1c1e-9a41-4a53-8d8e-5b7c0f4b2a10"})
+    again = post(client, payload, **{KEY: "3f0c1c1e-9a41-4a53-8d8e-5b7c0f4b2a10"})
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert again[REPLAYED] == "true"
+    assert REPLAYED not in first
+    assert stored() == (1, 2, 1)
+
+
+def test_the_same_idempotency_key_with_another_body_is_a_422_naming_the_header(client, payload):
+    post(client, payload, **{KEY: "order-1"})
+
+    response = post(client, {**payload, "message": "Something else entirely."}, **{KEY: "order-1"})
+
+    assert response.status_code == 422
+    assert list(response.json()) == ["Idempotency-Key"]
+    assert "different body" in response.json()["Idempotency-Key"][0]
+    assert stored() == (1, 2, 1)
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        pytest.param("", "Must not be empty", id="empty"),
+        pytest.param("   ", "Must not be empty", id="blank"),
+        pytest.param("k" * 256, "at most 255 characters (it has 256)", id="too-long"),
+        pytest.param("tab\there", "printable ASCII", id="control-character"),
+        pytest.param("clé", "printable ASCII", id="not-ascii"),
+    ],
+)
+def test_an_invalid_idempotency_key_is_a_400_naming_the_header(client, payload, key, message):
+    response = post(client, payload, **{KEY: key})
+
+    assert response.status_code == 400
+    (error,) = response.json()["Idempotency-Key"]
+    assert message in error
+    assert stored() == (0, 0, 0)
+
+
+def test_a_key_of_255_printable_characters_is_accepted(client, payload):
+    response = post(client, payload, **{KEY: "k~ " * 84 + "k~!"})
+
+    assert response.status_code == 201
+
+
+def test_a_refused_request_is_not_remembered_so_its_corrected_retry_with_the_key_goes_through(
+    client, payload
+):
+    mistaken = post(client, {**payload, "consent": False}, **{KEY: "order-2"})
+    corrected = post(client, payload, **{KEY: "order-2"})
+
+    assert (mistaken.status_code, corrected.status_code) == (400, 201)
+    assert REPLAYED not in corrected
+    assert stored() == (1, 2, 1)
+
+
+def test_a_request_throttled_with_429_is_not_remembered_either(
+    client, settings, payload, another_form
+):
+    settings.ADVISORY_RATE = "1/hour"
+    post(client, another_form(payload))
+    throttled = post(client, payload, **{KEY: "order-3"})
+    settings.ADVISORY_RATE = "5/hour"
+
+    retried = post(client, payload, **{KEY: "order-3"})
+
+    assert (throttled.status_code, retried.status_code) == (429, 201)
+    assert REPLAYED not in retried
+    assert Inquiry.objects.count() == 2
+
+
+def test_a_used_key_is_forgotten_after_a_day_or_the_form_token_lifetime_if_longer(
+    client, settings, payload
+):
+    settings.ADVISORY_FORM_MAX_AGE = 3600  # shorter than a day: a day it is
+    first = post(client, payload, **{KEY: "order-4"})
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=23))
+    within_a_day = post(client, payload, **{KEY: "order-4"})
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=25))
+
+    after_a_day = post(client, payload, **{KEY: "order-4"})
+
+    assert within_a_day.json()["reference"] == first.json()["reference"]
+    assert after_a_day.status_code == 201
+    assert after_a_day.json()["reference"] != first.json()["reference"]
+    assert REPLAYED not in after_a_day
+    assert Inquiry.objects.count() == 2
+    # Only the keys of the new inquiry are left: older ones were purged on the way.
+    assert set(IdempotencyRecord.objects.values_list("inquiry__reference", flat=True)) == {
+        uuid.UUID(after_a_day.json()["reference"])
+    }
+
+
+def test_only_keyed_hashes_of_the_key_and_the_body_are_stored(client, payload):
+    post(client, payload, **{KEY: "order-5"})
+
+    for record in IdempotencyRecord.objects.values():
+        stored_text = json.dumps(record, default=str)
+        for sent in ("order-5", payload["form_token"], "Ada", "ada@example.com", "pilot"):
+            assert sent not in stored_text
+
+
+def test_the_same_form_token_and_fields_again_answer_the_first_201_without_a_key(client, payload):
+    first = post(client, payload)
+    again = post(client, {**payload, "job_title": "  Head of Data  ", "website": None})
+
+    assert again.status_code == 201
+    assert again.json()["reference"] == first.json()["reference"]
+    assert again[REPLAYED] == "true"
+    assert stored() == (1, 2, 1)
+
+
+def test_the_same_form_token_with_other_fields_is_a_400_on_form_token_that_names_no_reference(
+    client, payload
+):
+    first = post(client, payload)
+
+    response = post(client, {**payload, "message": "A different question."})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "form_token": [
+            "This form was already sent, with other details. Check your details and send "
+            "them again as a new inquiry."
+        ]
+    }
+    assert first.json()["reference"] not in response.content.decode()
+    assert stored() == (1, 2, 1)
+
+
+def test_an_api_resend_of_what_the_site_form_sent_answers_with_the_forms_inquiry(
+    client, valid_inquiry_data
+):
+    page = client.post("/advisory/", valid_inquiry_data)
+
+    api = post(client, {**valid_inquiry_data, "consent": True})
+
+    assert api.status_code == 201
+    assert page["Location"].endswith(api.json()["reference"])
+    assert Inquiry.objects.count() == 1
+
+
+def send_together(body: dict, headers: dict, times: int) -> list:
+    """``times`` requests at once, each from its own thread and database connection."""
+    start = threading.Barrier(times, timeout=30)
+
+    def send(_number):
+        try:
+            start.wait()
+            return post(Client(), body, **headers)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=times) as pool:
+        return list(pool.map(send, range(times), timeout=60))
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize(
+    "headers", [pytest.param({KEY: "same-key"}, id="idempotency-key"), pytest.param({}, id="token")]
+)
+def test_requests_sent_at_once_with_one_key_make_one_inquiry_and_the_others_replay_it(
+    payload, headers
+):
+    responses = send_together(payload, headers, times=6)
+
+    assert [response.status_code for response in responses] == [201] * 6
+    assert len({response.json()["reference"] for response in responses}) == 1
+    assert sorted(response.get(REPLAYED, "") for response in responses) == [""] + ["true"] * 5
+    assert stored() == (1, 2, 1)
+
+
+def test_the_schema_documents_the_idempotency_key_the_422_and_the_replay_header(schema):
+    create = schema["paths"][INQUIRIES]["post"]
+
+    (header,) = [p for p in create["parameters"] if p["name"] == "Idempotency-Key"]
+    assert header["in"] == "header"
+    assert not header.get("required", False)
+    assert "422" in create["responses"]
+    assert "Idempotent-Replayed" in create["responses"]["201"]["headers"]
+
+
+def test_a_front_end_on_another_origin_may_send_the_key_and_read_the_replay_header(
+    client, settings, payload
+):
+    settings.CORS_ALLOWED_ORIGINS = ["https://front.example"]
+    origin = {"origin": "https://front.example"}
+
+    preflight = client.options(
+        INQUIRIES,
+        headers={
+            **origin,
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "content-type, idempotency-key",
+        },
+    )
+    post(client, payload, **{KEY: "order-6"}, headers=origin)
+    replayed = post(client, payload, **{KEY: "order-6"}, headers=origin)
+
+    assert preflight.status_code == 200
+    assert "idempotency-key" in preflight["Access-Control-Allow-Headers"]
+    assert replayed[REPLAYED] == "true"
+    assert "Idempotent-Replayed" in replayed["Access-Control-Expose-Headers"]

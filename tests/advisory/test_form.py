@@ -8,7 +8,7 @@ from django.core import signing
 from django.test import Client
 
 from advisory.forms import consent_wording
-from advisory.models import Inquiry
+from advisory.models import Inquiry, OutgoingEmail
 from advisory.services import network_hash
 from terms.models import Term
 
@@ -446,13 +446,13 @@ def test_a_link_in_the_company_name_marks_the_inquiry_as_spam(client, valid_inqu
 
 
 def test_too_many_inquiries_from_one_network_are_refused_with_the_data_kept(
-    client, settings, valid_inquiry_data
+    client, settings, valid_inquiry_data, another_form
 ):
     settings.ADVISORY_RATE = "2/hour"
     for _ in range(2):
-        assert client.post(FORM_URL, valid_inquiry_data).status_code == 302
+        assert client.post(FORM_URL, another_form(valid_inquiry_data)).status_code == 302
 
-    response = client.post(FORM_URL, {**valid_inquiry_data, "message": "A third question."})
+    response = client.post(FORM_URL, another_form(valid_inquiry_data, message="A third question."))
 
     assert response.status_code == 429
     assert "We have received several inquiries from your network recently." in (
@@ -464,24 +464,33 @@ def test_too_many_inquiries_from_one_network_are_refused_with_the_data_kept(
     assert Inquiry.objects.count() == 2
 
 
-def test_the_rate_limit_counts_each_address_on_its_own(client, settings, valid_inquiry_data):
+def test_the_rate_limit_counts_each_address_on_its_own(
+    client, settings, valid_inquiry_data, another_form
+):
     settings.ADVISORY_RATE = "1/hour"
-    assert client.post(FORM_URL, valid_inquiry_data, REMOTE_ADDR="198.51.100.1").status_code == 302
+    first = client.post(FORM_URL, valid_inquiry_data, REMOTE_ADDR="198.51.100.1")
+    assert first.status_code == 302
 
-    other = client.post(FORM_URL, valid_inquiry_data, REMOTE_ADDR="203.0.113.1")
-    same = client.post(FORM_URL, valid_inquiry_data, REMOTE_ADDR="198.51.100.1")
+    other = client.post(FORM_URL, another_form(valid_inquiry_data), REMOTE_ADDR="203.0.113.1")
+    same = client.post(FORM_URL, another_form(valid_inquiry_data), REMOTE_ADDR="198.51.100.1")
 
     assert other.status_code == 302
     assert same.status_code == 429
     assert Inquiry.objects.count() == 2
 
 
-def test_ipv6_addresses_of_one_network_share_a_rate_limit(client, settings, valid_inquiry_data):
+def test_ipv6_addresses_of_one_network_share_a_rate_limit(
+    client, settings, valid_inquiry_data, another_form
+):
     # A host picks its own address within its /64: each new address is the same sender.
     settings.ADVISORY_RATE = "1/hour"
-    first = client.post(FORM_URL, valid_inquiry_data, REMOTE_ADDR="2001:db8:1:2::1")
-    neighbour = client.post(FORM_URL, valid_inquiry_data, REMOTE_ADDR="2001:db8:1:2::beef")
-    elsewhere = client.post(FORM_URL, valid_inquiry_data, REMOTE_ADDR="2001:db8:1:3::1")
+
+    def send_from(address):
+        return client.post(FORM_URL, another_form(valid_inquiry_data), REMOTE_ADDR=address)
+
+    first = send_from("2001:db8:1:2::1")
+    neighbour = send_from("2001:db8:1:2::beef")
+    elsewhere = send_from("2001:db8:1:3::1")
 
     assert (first.status_code, neighbour.status_code, elsewhere.status_code) == (302, 429, 302)
 
@@ -571,3 +580,48 @@ def test_a_visitor_who_corrects_a_mistake_at_once_is_not_taken_for_a_bot(
     assert response.status_code == 302
     inquiry = Inquiry.objects.get()
     assert (inquiry.status, inquiry.spam_reasons) == (Inquiry.Status.NEW, "")
+
+
+def test_sending_the_same_form_again_shows_the_first_thank_you_page_and_stores_nothing(
+    client, valid_inquiry_data
+):
+    first = client.post(FORM_URL, valid_inquiry_data)
+
+    again = client.post(FORM_URL, valid_inquiry_data)  # a double click, or a reload
+
+    assert again.status_code == 302
+    assert again["Location"] == first["Location"]
+    assert Inquiry.objects.count() == 1
+    assert OutgoingEmail.objects.count() == 2
+
+
+def test_a_used_form_sent_again_with_other_details_is_refused_keeping_them_with_a_fresh_token(
+    client, settings, valid_inquiry_data
+):
+    settings.ADVISORY_MIN_SECONDS = 5
+    first = client.post(FORM_URL, valid_inquiry_data)
+    reference = first["Location"].split("=")[-1]
+    changed = {**valid_inquiry_data, "message": "And a second question, about agents."}
+
+    response = client.post(FORM_URL, changed)
+
+    assert response.status_code == 400
+    assert (
+        "This form was already sent, with other details. Check your details and send them "
+        "again as a new inquiry."
+    ) in error_text(response)
+    assert reference not in response.content.decode()
+    shown = page(response)
+    assert shown.values["message"] == "And a second question, about agents."
+    assert shown.values["name"] == "Ada Lovelace"
+    assert shown.values["form_token"] != valid_inquiry_data["form_token"]
+    assert Inquiry.objects.count() == 1
+
+    # Sent at once from the page: a new inquiry, and no bot (the visitor had the form for
+    # a while already).
+    resent = client.post(FORM_URL, {**shown.values, "consent": "on"})
+
+    assert resent.status_code == 302
+    assert resent["Location"] != first["Location"]
+    newest = Inquiry.objects.order_by("-id").first()
+    assert (newest.message, newest.status) == (changed["message"], Inquiry.Status.NEW)

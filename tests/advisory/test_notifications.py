@@ -1,51 +1,54 @@
 """Inquiry notifications as the team and the visitor receive them: email sent by the
-background worker (manage.py db_worker) after the inquiry is committed, retried while the
-mail server is down.
+background worker (manage.py db_worker) from the inquiry's outbox after the inquiry is
+committed, each email on its own, retried while the mail server fails for a while, given
+up on when it refuses for good.
 
 Every test here runs the real worker, which closes and reopens database connections the
 way a long-running process must; that only works outside the per-test transaction, so these
 tests commit for real. serialized_rollback: the roles made by data migrations come back
-after each flush.
+after each flush. Mail goes to a real SMTP server (tests/helpers/smtp.py) or, where only
+the content matters, to Django's test outbox.
 """
 
 import json
 import logging
 import signal
-import socket
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from email import message_from_bytes
-from email.message import Message
+from datetime import timedelta
 from io import StringIO
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core import mail
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from advisory.models import Inquiry
-from advisory.services import inquiries_set_status, inquiry_submit
+from advisory.models import Inquiry, OutgoingEmail
+from advisory.services import inquiries_set_status, inquiry_notify, inquiry_submit
 from terms.models import SiteSettings
 from terms.roles import ADVISORY_TEAM, EDITORS
 
 from ..factories import InquiryFactory, TermFactory, UserFactory
+from ..helpers.smtp import Mailbox, free_port, send_through_smtp, smtp_server
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 TEAM = ["advisory@example.org", "lead@example.org"]
+VISITOR = "ada@example.com"
 VISITOR_ADDRESS = "203.0.113.7"
 WORKER_SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGQUIT]
+TEAM_EMAIL, ACKNOWLEDGEMENT = OutgoingEmail.Kind.TEAM, OutgoingEmail.Kind.ACKNOWLEDGEMENT
 
 
 @pytest.fixture(autouse=True)
 def _team_addresses(settings):
     settings.ADVISORY_NOTIFY_EMAILS = TEAM
     settings.SITE_URL = "https://glossary.example.org"
+    settings.DEFAULT_FROM_EMAIL = "AI Advisory <glossary@example.org>"
 
 
 def run_worker(verbosity: int = 1) -> None:
@@ -67,63 +70,37 @@ def run_worker(verbosity: int = 1) -> None:
 
 
 def submit(data: dict) -> Inquiry:
-    return inquiry_submit(data, client_address=VISITOR_ADDRESS)
+    return inquiry_submit(data, client_address=VISITOR_ADDRESS).inquiry
 
 
 def queued_tasks():
     return DBTaskResult.objects.filter(status=TaskResultStatus.READY)
 
 
-def make_retries_due() -> None:
-    queued_tasks().update(run_after=timezone.now())
+def time_passes(seconds: float) -> None:
+    """As if ``seconds`` went by: every stored moment moves that far into the past."""
+    back = timedelta(seconds=seconds)
+    queued_tasks().filter(run_after__isnull=False).update(run_after=F("run_after") - back)
+    OutgoingEmail.objects.update(
+        last_attempt_at=F("last_attempt_at") - back,
+        next_attempt_at=F("next_attempt_at") - back,
+        sent_at=F("sent_at") - back,
+        queued_at=F("queued_at") - back,
+    )
+    Inquiry.objects.update(created_at=F("created_at") - back)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def email_of(inquiry: Inquiry, kind: str) -> OutgoingEmail:
+    return OutgoingEmail.objects.get(inquiry=inquiry, kind=kind)
 
 
-def send_through_smtp(settings, port: int) -> None:
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = port
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_TIMEOUT = 5
+def body(message) -> str:
+    return message.get_payload(decode=True).decode()
 
 
-class Mailbox:
-    """An SMTP server's handler that keeps what it accepts and refuses chosen recipients."""
-
-    def __init__(self, refuse: tuple[str, ...] = ()):
-        self.refused = set(refuse)
-        self.messages: list[tuple[list[str], Message]] = []
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refused:
-            return "550 5.1.1 Mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
-        return "250 Message accepted for delivery"
-
-    def sent_to(self, recipients: list[str]) -> list[Message]:
-        return [message for to, message in self.messages if sorted(to) == sorted(recipients)]
-
-
-@contextmanager
-def smtp_server(port: int, mailbox: Mailbox):
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()  # returns once the server answers
-    try:
-        yield mailbox
-    finally:
-        controller.stop()
+def message_id(message) -> str:
+    # A long Message-ID is folded onto its own header line; the id is the same.
+    return message["Message-ID"].strip()
 
 
 def test_submitting_sends_nothing_until_the_worker_mails_the_team_and_the_visitor(
@@ -139,12 +116,16 @@ def test_submitting_sends_nothing_until_the_worker_mails_the_team_and_the_visito
     inquiry = Inquiry.objects.get(reference=response.json()["reference"])
     assert mail.outbox == []
     assert inquiry.notification == Inquiry.Notification.PENDING
+    assert set(inquiry.emails.values_list("kind", "status")) == {
+        (TEAM_EMAIL, "pending"),
+        (ACKNOWLEDGEMENT, "pending"),
+    }
 
     run_worker()
 
     team_email, acknowledgement = mail.outbox
     assert team_email.to == TEAM
-    assert team_email.reply_to == ["ada@example.com"]
+    assert team_email.reply_to == [VISITOR]
     assert "Analytical Engines Ltd" in team_email.subject
     assert "Retrieval-Augmented Generation" in team_email.subject
     assert (
@@ -153,15 +134,38 @@ def test_submitting_sends_nothing_until_the_worker_mails_the_team_and_the_visito
     )
     assert "We would like to discuss a pilot for document search." in team_email.body
 
-    assert acknowledgement.to == ["ada@example.com"]
+    assert acknowledgement.to == [VISITOR]
     assert str(inquiry.reference) in acknowledgement.body
     assert "discuss a pilot" not in acknowledgement.body
 
     inquiry.refresh_from_db()
     assert inquiry.notification == Inquiry.Notification.SENT
-    assert inquiry.team_notified_at is not None
-    assert inquiry.acknowledged_at is not None
-    assert inquiry.notification_attempts == 1
+    for email in inquiry.emails.all():
+        assert (email.status, email.attempts, email.error) == ("sent", 1, "")
+        assert email.sent_at is not None
+
+
+def test_each_email_has_a_message_id_from_the_reference_that_stays_the_same_on_a_retry(
+    settings, valid_inquiry_data
+):
+    port = free_port()
+    send_through_smtp(settings, port)
+    mailbox = Mailbox(refuse={TEAM[0]: 451, TEAM[1]: 451})
+    with smtp_server(port, mailbox):
+        inquiry = submit(valid_inquiry_data)
+        run_worker()
+        assert mailbox.sent_to(TEAM) == []  # refused at RCPT, for now
+        mailbox.refused.clear()
+        time_passes(60)
+        run_worker()
+
+    reference = inquiry.reference
+    (team_email,) = mailbox.sent_to(TEAM)
+    (acknowledgement,) = mailbox.sent_to([VISITOR])
+    assert message_id(team_email) == f"<inquiry-{reference}-team@example.org>"
+    assert message_id(acknowledgement) == f"<inquiry-{reference}-acknowledgement@example.org>"
+    assert email_of(inquiry, TEAM_EMAIL).message_id == message_id(team_email)
+    assert email_of(inquiry, TEAM_EMAIL).attempts == 2
 
 
 def test_an_inquiry_rolled_back_with_its_transaction_leaves_no_task_and_sends_no_mail(
@@ -172,6 +176,7 @@ def test_an_inquiry_rolled_back_with_its_transaction_leaves_no_task_and_sends_no
         raise RuntimeError("something later in the same request failed")
 
     assert not Inquiry.objects.exists()
+    assert not OutgoingEmail.objects.exists()
     assert not DBTaskResult.objects.exists()
     run_worker()
     assert mail.outbox == []
@@ -232,11 +237,12 @@ def test_with_nobody_to_tell_the_team_mail_waits_and_says_what_to_configure(
 
     inquiry.refresh_from_db()
     # The visitor is still told that the inquiry arrived; only the team's mail waits.
-    assert [message.to for message in mail.outbox] == [[valid_inquiry_data["email"]]]
-    assert inquiry.acknowledged_at is not None
-    assert inquiry.team_notified_at is None
+    assert [message.to for message in mail.outbox] == [[VISITOR]]
+    assert email_of(inquiry, ACKNOWLEDGEMENT).status == "sent"
+    team_email = email_of(inquiry, TEAM_EMAIL)
+    assert team_email.status == "retrying"
+    assert "ADVISORY_NOTIFY_EMAILS" in team_email.error
     assert inquiry.notification == Inquiry.Notification.RETRYING
-    assert "ADVISORY_NOTIFY_EMAILS" in inquiry.notification_error
     assert queued_tasks().count() == 1
 
 
@@ -251,7 +257,7 @@ def test_with_acknowledgements_switched_off_only_the_team_is_mailed(valid_inquir
     assert [message.to for message in mail.outbox] == [TEAM]
     inquiry.refresh_from_db()
     assert inquiry.notification == Inquiry.Notification.SENT
-    assert inquiry.acknowledged_at is None
+    assert list(inquiry.emails.values_list("kind", flat=True)) == [TEAM_EMAIL]
 
 
 def test_an_inquiry_stored_as_spam_is_not_notified_at_all(valid_inquiry_data):
@@ -259,6 +265,7 @@ def test_an_inquiry_stored_as_spam_is_not_notified_at_all(valid_inquiry_data):
 
     assert inquiry.status == Inquiry.Status.SPAM
     assert inquiry.notification == Inquiry.Notification.NOT_SENT
+    assert set(inquiry.emails.values_list("status", flat=True)) == {"cancelled"}
     assert not DBTaskResult.objects.exists()
     run_worker()
     assert mail.outbox == []
@@ -280,24 +287,41 @@ def test_a_line_break_in_the_company_name_does_not_stop_the_team_email(valid_inq
     assert inquiry.notification == Inquiry.Notification.SENT
 
 
+def test_an_acknowledgement_that_cannot_be_composed_fails_at_once_and_the_team_is_still_told(
+    valid_inquiry_data,
+):
+    site = SiteSettings.load()
+    site.organisation_name = "AI Advisory\nBcc: everyone@example.net"  # a bad subject line
+    site.save()
+
+    inquiry = submit(valid_inquiry_data)
+    run_worker()
+
+    assert [message.to for message in mail.outbox] == [TEAM]
+    acknowledgement = email_of(inquiry, ACKNOWLEDGEMENT)
+    assert (acknowledgement.status, acknowledgement.error) == ("failed", "BadHeaderError")
+    assert not queued_tasks().exists()
+
+
 def test_an_inquiry_marked_as_spam_while_its_mail_waits_for_a_retry_is_not_sent(
     settings, valid_inquiry_data
 ):
-    send_through_smtp(settings, free_port())
+    port = free_port()
+    send_through_smtp(settings, port)
     inquiry = submit(valid_inquiry_data)
     run_worker()
     inquiry.refresh_from_db()
     assert inquiry.notification == Inquiry.Notification.RETRYING
 
     inquiries_set_status(Inquiry.objects.filter(pk=inquiry.pk), Inquiry.Status.SPAM)
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    make_retries_due()
-    run_worker()
+    with smtp_server(port) as mailbox:
+        time_passes(3600)
+        run_worker()
 
-    assert mail.outbox == []
+    assert mailbox.messages == []
     inquiry.refresh_from_db()
     assert inquiry.notification == Inquiry.Notification.NOT_SENT
-    assert inquiry.team_notified_at is None
+    assert set(inquiry.emails.values_list("status", flat=True)) == {"cancelled"}
 
 
 def test_while_the_mail_server_is_down_the_inquiry_is_kept_and_mailed_once_it_is_back(
@@ -314,88 +338,259 @@ def test_while_the_mail_server_is_down_the_inquiry_is_kept_and_mailed_once_it_is
     assert inquiry.message == valid_inquiry_data["message"]
     assert inquiry.status == Inquiry.Status.NEW
     assert inquiry.notification == Inquiry.Notification.RETRYING
-    assert inquiry.notification_attempts == 1
-    assert "ConnectionRefusedError" in inquiry.notification_error
-    assert "@" not in inquiry.notification_error
-    assert inquiry.team_notified_at is None
-    (retry,) = queued_tasks()
-    assert retry.args_kwargs["args"] == [inquiry.pk]
-    assert retry.run_after > timezone.now()
-    assert retry.run_after == inquiry.next_notification_at
+    for email in inquiry.emails.all():
+        assert (email.status, email.attempts) == ("retrying", 1)
+        assert email.error.startswith("ConnectionRefusedError")
+        assert "@" not in email.error
+        assert email.sent_at is None
+    retries = queued_tasks()
+    assert [task.args_kwargs["args"] for task in retries] == [[inquiry.pk], [inquiry.pk]]
+    team_email = email_of(inquiry, TEAM_EMAIL)
+    assert team_email.next_attempt_at > timezone.now()
+    assert team_email.next_attempt_at in {task.run_after for task in retries}
 
-    with smtp_server(port, Mailbox()) as mailbox:
-        run_worker()  # the retry is not due yet
+    with smtp_server(port) as mailbox:
+        run_worker()  # the retries are not due yet
         assert mailbox.messages == []
-        make_retries_due()
+        time_passes(60)
         run_worker()
 
-    (team_email,) = mailbox.sent_to(TEAM)
-    assert "Analytical Engines Ltd" in team_email["Subject"]
-    assert team_email["Reply-To"] == "ada@example.com"
-    (acknowledgement,) = mailbox.sent_to(["ada@example.com"])
-    assert str(inquiry.reference) in acknowledgement.get_payload(decode=True).decode()
+    (team_message,) = mailbox.sent_to(TEAM)
+    assert "Analytical Engines Ltd" in team_message["Subject"]
+    assert team_message["Reply-To"] == VISITOR
+    (acknowledgement,) = mailbox.sent_to([VISITOR])
+    assert str(inquiry.reference) in body(acknowledgement)
     inquiry.refresh_from_db()
     assert inquiry.notification == Inquiry.Notification.SENT
-    assert inquiry.notification_attempts == 2
-    assert inquiry.notification_error == ""
-    assert inquiry.next_notification_at is None
+    for email in inquiry.emails.all():
+        assert (email.status, email.attempts, email.error) == ("sent", 2, "")
+        assert email.next_attempt_at is None
 
 
-def test_when_only_the_acknowledgement_failed_the_retry_does_not_mail_the_team_again(
+def test_a_550_for_the_visitor_fails_the_acknowledgement_for_good_and_the_team_is_mailed_once(
     settings, valid_inquiry_data
 ):
     port = free_port()
     send_through_smtp(settings, port)
-    mailbox = Mailbox(refuse=("ada@example.com",))
+    with smtp_server(port, Mailbox(refuse={VISITOR: 550})) as mailbox:
+        inquiry = submit(valid_inquiry_data)
+        run_worker()
 
+        acknowledgement = email_of(inquiry, ACKNOWLEDGEMENT)
+        assert (acknowledgement.status, acknowledgement.attempts) == ("failed", 1)
+        assert acknowledgement.error == "SMTPRecipientsRefused (550)"
+        assert acknowledgement.next_attempt_at is None
+        assert not queued_tasks().exists()
+        inquiry.refresh_from_db()
+        assert inquiry.notification == Inquiry.Notification.FAILED
+
+        time_passes(7 * 24 * 3600)
+        run_worker()
+
+    assert len(mailbox.sent_to(TEAM)) == 1
+    assert mailbox.sent_to([VISITOR]) == []
+    assert email_of(inquiry, ACKNOWLEDGEMENT).attempts == 1
+
+
+def test_a_451_for_the_visitor_is_retried_and_the_team_is_not_mailed_again(
+    settings, valid_inquiry_data
+):
+    port = free_port()
+    send_through_smtp(settings, port)
+    mailbox = Mailbox(refuse={VISITOR: 451})
     with smtp_server(port, mailbox):
         inquiry = submit(valid_inquiry_data)
         run_worker()
 
-        inquiry.refresh_from_db()
-        assert len(mailbox.sent_to(TEAM)) == 1
-        assert inquiry.team_notified_at is not None
-        assert inquiry.acknowledged_at is None
-        assert inquiry.notification == Inquiry.Notification.RETRYING
-        assert inquiry.notification_error == "SMTPRecipientsRefused"
+        acknowledgement = email_of(inquiry, ACKNOWLEDGEMENT)
+        assert acknowledgement.status == "retrying"
+        assert acknowledgement.error == "SMTPRecipientsRefused (451)"
+        (retry,) = queued_tasks()
+        assert retry.run_after == acknowledgement.next_attempt_at
+        waited = acknowledgement.next_attempt_at - acknowledgement.last_attempt_at
+        assert timedelta(minutes=1) <= waited < timedelta(minutes=2)  # the first step
 
         mailbox.refused.clear()
-        call_command("resend_notifications", stdout=StringIO())
+        time_passes(60)
         run_worker()
 
     assert len(mailbox.sent_to(TEAM)) == 1
-    assert len(mailbox.sent_to(["ada@example.com"])) == 1
+    assert len(mailbox.sent_to([VISITOR])) == 1
+    assert email_of(inquiry, ACKNOWLEDGEMENT).attempts == 2
+    assert email_of(inquiry, TEAM_EMAIL).attempts == 1
+
+
+@pytest.mark.parametrize(("code", "status"), [(550, "failed"), (451, "retrying")])
+def test_a_team_address_refused_neither_holds_up_nor_repeats_the_acknowledgement(
+    settings, valid_inquiry_data, code, status
+):
+    port = free_port()
+    send_through_smtp(settings, port)
+    mailbox = Mailbox(refuse=dict.fromkeys(TEAM, code))
+    with smtp_server(port, mailbox):
+        inquiry = submit(valid_inquiry_data)
+        run_worker()
+        assert len(mailbox.sent_to([VISITOR])) == 1
+        assert email_of(inquiry, TEAM_EMAIL).status == status
+        assert email_of(inquiry, TEAM_EMAIL).error == f"SMTPRecipientsRefused ({code})"
+
+        mailbox.refused.clear()
+        time_passes(3600)
+        run_worker()
+
+    assert len(mailbox.sent_to([VISITOR])) == 1
+    assert len(mailbox.sent_to(TEAM)) == (1 if code == 451 else 0)
+
+
+def test_retries_stop_after_the_give_up_period_and_say_how_many_attempts_were_made(
+    settings, valid_inquiry_data
+):
+    settings.ADVISORY_NOTIFY_GIVE_UP_AFTER = 3600
+    send_through_smtp(settings, free_port())  # down, and stays down
+    inquiry = submit(valid_inquiry_data)
+    run_worker()
+    time_passes(1800)
+    run_worker()
+    assert email_of(inquiry, TEAM_EMAIL).status == "retrying"
+
+    time_passes(1800)
+    run_worker()
+
+    for email in inquiry.emails.all():
+        assert email.status == "failed"
+        assert email.attempts == 3
+        assert email.error.startswith("Gave up after 3 attempts; last: ConnectionRefusedError")
+    assert not queued_tasks().exists()
+    inquiry.refresh_from_db()
+    assert inquiry.notification == Inquiry.Notification.FAILED
+
+
+def test_two_runs_at_once_for_one_inquiry_send_each_email_once(settings, valid_inquiry_data):
+    settings.ADVISORY_NOTIFY_LEASE_SECONDS = 60
+    port = free_port()
+    send_through_smtp(settings, port)
+    mailbox = Mailbox(hold=TEAM)  # the team's email waits at DATA until released
+
+    def notify_elsewhere(inquiry_id: int) -> str:
+        try:
+            return inquiry_notify(inquiry_id)
+        finally:
+            connection.close()  # this thread's own connection
+
+    with smtp_server(port, mailbox), ThreadPoolExecutor(max_workers=1) as pool:
+        inquiry = submit(valid_inquiry_data)
+        first = pool.submit(notify_elsewhere, inquiry.pk)
+        mailbox.wait_until_holding()
+
+        inquiry_notify(inquiry.pk)  # meanwhile, a second run: the team's email is in flight
+
+        assert mailbox.sent_to(TEAM) == []
+        assert len(mailbox.sent_to([VISITOR])) == 1
+        team_email = email_of(inquiry, TEAM_EMAIL)
+        assert team_email.status == "sending"
+        lease_ends = team_email.last_attempt_at + timedelta(seconds=60)
+        assert lease_ends in set(queued_tasks().values_list("run_after", flat=True))
+        mailbox.release()
+        first.result(timeout=30)
+
+        time_passes(3600)
+        run_worker()  # the task from the submission and the one for the lease's end
+
+    assert len(mailbox.sent_to(TEAM)) == 1
+    assert len(mailbox.sent_to([VISITOR])) == 1
+    assert set(inquiry.emails.values_list("status", "attempts")) == {("sent", 1)}
+
+
+def test_an_email_a_killed_worker_left_sending_is_sent_again_after_its_lease_with_the_same_id(
+    settings, valid_inquiry_data
+):
+    settings.ADVISORY_NOTIFY_LEASE_SECONDS = 60
+    port = free_port()
+    send_through_smtp(settings, port)
+    with smtp_server(port) as mailbox:
+        inquiry = submit(valid_inquiry_data)
+        run_worker()
+        # What a worker killed after the server took the team's email, before it could
+        # record that, leaves behind: the attempt begun, nothing recorded after it; and
+        # its task put back to run again (the worker reaper's job).
+        OutgoingEmail.objects.filter(inquiry=inquiry, kind=TEAM_EMAIL).update(
+            status="sending", sent_at=None, last_attempt_at=timezone.now()
+        )
+        DBTaskResult.objects.update(status=TaskResultStatus.READY)
+
+        run_worker()  # within the lease: in flight, as far as anyone can tell
+        assert len(mailbox.sent_to(TEAM)) == 1
+        assert email_of(inquiry, TEAM_EMAIL).status == "sending"
+
+        time_passes(61)
+        run_worker()
+
+    first, again = mailbox.sent_to(TEAM)
+    assert message_id(first) == message_id(again) == email_of(inquiry, TEAM_EMAIL).message_id
+    assert len(mailbox.sent_to([VISITOR])) == 1
+    team_email = email_of(inquiry, TEAM_EMAIL)
+    assert (team_email.status, team_email.attempts) == ("sent", 2)
+
+
+def test_resend_requeues_a_failed_email_once_mended_but_never_a_sent_one(
+    settings, valid_inquiry_data
+):
+    port = free_port()
+    send_through_smtp(settings, port)
+    mailbox = Mailbox(refuse={VISITOR: 550})
+    with smtp_server(port, mailbox):
+        inquiry = submit(valid_inquiry_data)
+        done = InquiryFactory(emails="sent")
+        run_worker()
+        assert email_of(inquiry, ACKNOWLEDGEMENT).status == "failed"
+
+        mailbox.refused.clear()  # the visitor's mailbox is mended
+        out = StringIO()
+        call_command("resend_notifications", stdout=out)
+        assert out.getvalue() == "Queued notifications for 1 inquiries.\n"
+        assert [task.args_kwargs["args"] for task in queued_tasks()] == [[inquiry.pk]]
+        run_worker()
+
+    assert len(mailbox.sent_to(TEAM)) == 1
+    assert len(mailbox.sent_to([VISITOR])) == 1
+    acknowledgement = email_of(inquiry, ACKNOWLEDGEMENT)
+    assert (acknowledgement.status, acknowledgement.attempts) == ("sent", 1)
     inquiry.refresh_from_db()
     assert inquiry.notification == Inquiry.Notification.SENT
-    assert inquiry.acknowledged_at is not None
+    assert set(done.emails.values_list("status", flat=True)) == {"sent"}
 
 
 def test_resend_notifications_queues_only_inquiries_still_waiting_and_reports_how_many():
-    waiting = InquiryFactory(company="Waiting Co", notification=Inquiry.Notification.PENDING)
-    failed = InquiryFactory(company="Failed Co", notification=Inquiry.Notification.RETRYING)
-    InquiryFactory(company="Done Co", notification=Inquiry.Notification.SENT)
-    InquiryFactory(company="Spam Co", notification=Inquiry.Notification.NOT_SENT)
+    waiting = InquiryFactory(company="Waiting Co", emails="pending")
+    retrying = InquiryFactory(company="Retrying Co", emails="retrying")
+    failed = InquiryFactory(
+        company="Failed Co", emails={"team": "failed", "acknowledgement": "sent"}
+    )
+    InquiryFactory(company="Done Co", emails="sent")
+    InquiryFactory(company="Spam Co", status=Inquiry.Status.SPAM)
 
     out = StringIO()
     call_command("resend_notifications", stdout=out)
 
-    assert out.getvalue() == "Queued notifications for 2 inquiries.\n"
+    assert out.getvalue() == "Queued notifications for 3 inquiries.\n"
     queued = sorted(task.args_kwargs["args"][0] for task in queued_tasks())
-    assert queued == sorted([waiting.pk, failed.pk])
+    assert queued == sorted([waiting.pk, retrying.pk, failed.pk])
     run_worker()
     told_about = sorted(
         message.subject.split(" about ")[0] for message in mail.outbox if message.to == TEAM
     )
     assert told_about == [
         "New advisory inquiry from Failed Co",
+        "New advisory inquiry from Retrying Co",
         "New advisory inquiry from Waiting Co",
     ]
+    assert len(mail.outbox) == 5  # and the two acknowledgements not sent before
 
 
 def test_resend_notifications_dry_run_only_counts():
-    InquiryFactory(notification=Inquiry.Notification.PENDING)
-    InquiryFactory(notification=Inquiry.Notification.RETRYING)
-    InquiryFactory(notification=Inquiry.Notification.SENT)
+    InquiryFactory(emails="pending")
+    InquiryFactory(emails="failed")
+    InquiryFactory(emails="sent")
 
     out = StringIO()
     call_command("resend_notifications", "--dry-run", stdout=out)
@@ -422,17 +617,20 @@ def test_no_email_address_or_message_text_reaches_the_logs(
     response = client.post("/api/v1/inquiries/", data, content_type="application/json")
     assert response.status_code == 201
     run_worker(verbosity=2)  # fails: nothing listens on the port
-    with smtp_server(port, Mailbox()) as mailbox:
-        make_retries_due()
+    with smtp_server(port) as mailbox:
+        time_passes(60)
         run_worker(verbosity=2)
     assert len(mailbox.messages) == 2
 
     # "mail.log" is the test's SMTP server, which shows what it receives.
     ours = [record for record in caplog.records if not record.name.startswith("mail.log")]
-    (failure,) = [record for record in ours if record.levelno == logging.WARNING]
-    assert f"inquiry {Inquiry.objects.get().pk} failed (ConnectionRefusedError" in (
-        failure.getMessage()
-    )
+    failures = sorted(record.getMessage() for record in ours if record.levelno == logging.WARNING)
+    pk = Inquiry.objects.get().pk
+    assert [message.split(" (")[0] for message in failures] == [
+        f"The acknowledgement email for inquiry {pk} failed",
+        f"The team email for inquiry {pk} failed",
+    ]
+    assert all("failed (ConnectionRefusedError" in message for message in failures)
     formatter = logging.Formatter("%(name)s %(message)s")
     for record in ours:
         line = formatter.format(record)
@@ -450,8 +648,10 @@ def test_an_unexpected_error_while_sending_is_recorded_and_retried_like_a_mail_f
 
     inquiry.refresh_from_db()
     assert inquiry.notification == Inquiry.Notification.RETRYING
-    assert inquiry.notification_error.startswith("ModuleNotFoundError")
-    assert queued_tasks().count() == 1
+    for email in inquiry.emails.all():
+        assert email.status == "retrying"
+        assert email.error.startswith("ModuleNotFoundError")
+    assert queued_tasks().count() == 2
     assert not DBTaskResult.objects.filter(status=TaskResultStatus.FAILED).exists()
 
 
@@ -459,7 +659,7 @@ def test_an_inquiry_set_to_spam_in_its_change_form_before_the_worker_ran_is_not_
     valid_inquiry_data,
 ):
     inquiry = submit(valid_inquiry_data)
-    # What saving the change form with status "spam" does: no service involved.
+    # What saving any form with status "spam" does without a service: the worker catches up.
     Inquiry.objects.filter(pk=inquiry.pk).update(status=Inquiry.Status.SPAM)
 
     run_worker()
@@ -467,6 +667,7 @@ def test_an_inquiry_set_to_spam_in_its_change_form_before_the_worker_ran_is_not_
     inquiry.refresh_from_db()
     assert mail.outbox == []
     assert inquiry.notification == Inquiry.Notification.NOT_SENT
+    assert set(inquiry.emails.values_list("status", flat=True)) == {"cancelled"}
 
 
 def test_a_term_deleted_after_the_inquiry_leaves_its_title_on_the_inquiry(valid_inquiry_data):
@@ -482,6 +683,16 @@ def test_a_term_deleted_after_the_inquiry_leaves_its_title_on_the_inquiry(valid_
     assert "Prompt Injection" in mail.outbox[0].subject
 
 
+def test_sending_inside_a_transaction_is_refused_before_anything_is_sent(valid_inquiry_data):
+    inquiry = submit(valid_inquiry_data)
+
+    with pytest.raises(RuntimeError, match="outside any transaction"), transaction.atomic():
+        inquiry_notify(inquiry.pk)
+
+    assert mail.outbox == []
+    assert set(inquiry.emails.values_list("status", "attempts")) == {("pending", 0)}
+
+
 @pytest.mark.postgres
 def test_fifty_visitors_sending_at_once_are_all_stored_and_all_notified(
     live_server, settings, issued_token
@@ -491,7 +702,7 @@ def test_fifty_visitors_sending_at_once_are_all_stored_and_all_notified(
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute"},
     }
-    token = issued_token(11)
+    tokens = [issued_token(11) for _ in range(50)]
 
     def send(number: int) -> tuple[int, str]:
         body = {
@@ -500,7 +711,7 @@ def test_fifty_visitors_sending_at_once_are_all_stored_and_all_notified(
             "company": f"Company {number}",
             "message": "We would like to discuss a pilot.",
             "consent": True,
-            "form_token": token,
+            "form_token": tokens[number],
         }
         request = urllib.request.Request(  # noqa: S310 - the test's own server
             f"{live_server.url}/api/v1/inquiries/",

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from advisory.models import Inquiry
+from advisory.models import IdempotencyRecord, Inquiry, OutgoingEmail
 from advisory.services import inquiry_submit
 
 from ..factories import InquiryFactory
@@ -135,6 +135,61 @@ def test_erase_dry_run_keeps_the_inquiries_and_says_how_many_it_would_delete():
 
     assert output == "Would delete 2 inquiries sent with that address.\n"
     assert Inquiry.objects.filter(email="ada@example.com").count() == 2
+
+
+def test_erase_deletes_the_emails_and_the_used_keys_of_that_persons_inquiries_too(
+    valid_inquiry_data, another_form
+):
+    inquiry_submit(valid_inquiry_data, client_address="203.0.113.7", idempotency_key="k-1")
+    other = inquiry_submit(
+        another_form(valid_inquiry_data, email="grace@example.com"),
+        client_address="203.0.113.8",
+        idempotency_key="k-2",
+    ).inquiry
+
+    output = run("erase_personal_data", "ada@example.com")
+
+    assert output == "Deleted 1 inquiries sent with that address.\n"
+    assert set(OutgoingEmail.objects.values_list("inquiry", flat=True)) == {other.pk}
+    assert set(IdempotencyRecord.objects.values_list("inquiry", flat=True)) == {other.pk}
+
+
+def test_export_lists_the_emails_each_inquiry_sent_without_the_used_keys(valid_inquiry_data):
+    inquiry = inquiry_submit(
+        valid_inquiry_data, client_address="203.0.113.7", idempotency_key="k-1"
+    ).inquiry
+    inquiry.emails.filter(kind="acknowledgement").update(
+        status="failed", attempts=1, error="SMTPRecipientsRefused (550)"
+    )
+
+    export = json.loads(run("export_personal_data", "ada@example.com"))
+
+    (exported,) = export["inquiries"]
+    emails = {email["kind"]: email for email in exported["emails"]}
+    assert set(emails) == {"team", "acknowledgement"}
+    assert emails["acknowledgement"]["status"] == "failed"
+    assert emails["acknowledgement"]["error"] == "SMTPRecipientsRefused (550)"
+    assert emails["team"]["message_id"] == f"<inquiry-{inquiry.reference}-team@localhost>"
+    assert "key_hash" not in json.dumps(export)
+
+
+def test_purge_forgets_used_keys_past_their_retention_and_keeps_recent_ones(
+    settings, valid_inquiry_data, another_form
+):
+    settings.ADVISORY_FORM_MAX_AGE = 3 * 24 * 3600  # kept 3 days, being longer than a day
+    old = inquiry_submit(valid_inquiry_data, client_address="203.0.113.7").inquiry
+    recent = inquiry_submit(another_form(valid_inquiry_data), client_address="203.0.113.8").inquiry
+    IdempotencyRecord.objects.filter(inquiry=old).update(
+        created_at=timezone.now() - timedelta(days=3, minutes=1)
+    )
+    IdempotencyRecord.objects.filter(inquiry=recent).update(
+        created_at=timezone.now() - timedelta(days=2, hours=23)
+    )
+
+    run("purge_inquiries", "--older-than", "365")
+
+    assert set(IdempotencyRecord.objects.values_list("inquiry", flat=True)) == {recent.pk}
+    assert Inquiry.objects.count() == 2
 
 
 @pytest.mark.parametrize("command", ["export_personal_data", "erase_personal_data"])

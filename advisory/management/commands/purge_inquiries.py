@@ -4,7 +4,10 @@ from advisory.services import inquiries_purge
 
 
 class Command(BaseCommand):
-    help = "Delete inquiries received more than DAYS days ago (data retention)."
+    help = (
+        "Delete inquiries received more than DAYS days ago (data retention), with their "
+        "emails; also forget used idempotency keys and form tokens past their retention."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--older-than", type=int, required=True, metavar="DAYS")

@@ -5,8 +5,9 @@ from advisory.services import notifications_resend, pending_notifications
 
 class Command(BaseCommand):
     help = (
-        "Queue another attempt, now, for every inquiry whose notification emails have not "
-        "all gone (the worker, manage.py db_worker, sends them)."
+        "Queue another attempt, now, for every inquiry (not spam) whose notification emails "
+        "have not all gone, failed ones included: run it once the cause is mended (the "
+        "worker, manage.py db_worker, sends them). Sent emails are never sent again."
     )
 
     def add_arguments(self, parser):
