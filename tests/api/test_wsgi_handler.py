@@ -16,7 +16,7 @@ from ..factories import TermFactory, UserFactory
 
 # Committed for real: a response built inside a transaction that changed content (as the
 # test's own would be) is never stored, since that transaction could still roll back.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 PAGE = "/api/v1/terms/model-card/"
 

@@ -154,7 +154,7 @@ def test_each_request_is_one_json_line_with_its_id_status_and_time(site, log):
 
 
 # Committed for real: nothing is cached from inside a transaction that changed content.
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_request_answered_from_the_cache_before_django_gets_its_header_and_line_too(site, log):
     SiteSettings.load()  # stored, as after the first page view: reading it inserts nothing
     TermFactory(title="Model Card", slug="model-card")

@@ -386,7 +386,9 @@ def test_the_preview_token_shows_the_draft_through_the_api_uncached(editor_clien
     assert response["X-Robots-Tag"] == "noindex"
 
 
-@pytest.mark.django_db(transaction=True)  # stored only outside a content-changing transaction
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True
+)  # stored only outside a content-changing transaction
 def test_the_response_cache_never_keeps_a_preview(settings, django_assert_num_queries):
     settings.API_RESPONSE_CACHE = True
     SiteSettings.load()  # stored, as after the first page view: reading it inserts nothing

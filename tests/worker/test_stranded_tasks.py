@@ -21,7 +21,7 @@ from glossary_project.worker.models import WorkerHeartbeat
 
 from .tasks import leave_a_line
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 WORKER_SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGQUIT]
 
