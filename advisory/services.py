@@ -451,6 +451,43 @@ def notifications_resend(inquiries: Iterable[Inquiry]) -> int:
     return queued
 
 
+# An email nothing is going to send (its task failed on a database error while recording
+# an outcome, say) is queued again by the worker's sweep once it is overdue by this long.
+SWEEP_GRACE = timedelta(minutes=2)
+
+
+def notifications_sweep() -> int:
+    """Queue an attempt for each inquiry with an email that should have gone by now and
+    has not: pending, or due to retry, for SWEEP_GRACE; in flight past its lease for as
+    long. Run by every live worker (WORKER_SWEEPS); a swept email is left alone for
+    another SWEEP_GRACE. Returns how many inquiries were queued."""
+    now = timezone.now()
+    overdue = now - SWEEP_GRACE
+    not_just_swept = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=now)
+    stuck = (
+        Q(status=Status.PENDING, queued_at__lt=overdue) & not_just_swept
+        | Q(status=Status.RETRYING, next_attempt_at__lt=overdue)
+        | Q(status=Status.SENDING, last_attempt_at__lt=overdue - lease()) & not_just_swept
+    )
+    queued = 0
+    with transaction.atomic():
+        inquiry_ids = set(
+            OutgoingEmail.objects.filter(stuck)
+            .exclude(inquiry__status=Inquiry.Status.SPAM)
+            .values_list("inquiry_id", flat=True)
+        )
+        for inquiry in Inquiry.objects.filter(pk__in=inquiry_ids).order_by("pk"):
+            emails = OutgoingEmail.objects.filter(stuck, inquiry=inquiry)
+            # Due now (a retry is sent only once due); the others marked as just swept.
+            emails.filter(status=Status.RETRYING).update(next_attempt_at=now)
+            emails.exclude(status=Status.RETRYING).update(next_attempt_at=now + SWEEP_GRACE)
+            _queue_notifications(inquiry)
+            queued += 1
+    if queued:
+        logger.warning("Queued %s inquiries whose emails were overdue with no attempt.", queued)
+    return queued
+
+
 # The team's work --------------------------------------------------------------------
 
 

@@ -291,8 +291,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # WORKER_DEAD_AFTER_SECONDS (or restarted since) is run again (README "When things fail").
 WORKER_HEARTBEAT_SECONDS = env_float("WORKER_HEARTBEAT_SECONDS", 5)
 WORKER_DEAD_AFTER_SECONDS = env_float("WORKER_DEAD_AFTER_SECONDS", 30)
-# Checks every live worker runs each heartbeat: functions of no arguments.
-WORKER_SWEEPS: list[str] = []
+# Checks every live worker runs at start and each heartbeat: functions of no arguments.
+WORKER_SWEEPS = ["advisory.services.notifications_sweep"]
 
 # Advisory inquiries (README "Advisory inquiries").
 ADVISORY_NOTIFY_EMAILS = env_list("ADVISORY_NOTIFY_EMAILS")

@@ -744,3 +744,46 @@ def test_fifty_visitors_sending_at_once_are_all_stored_and_all_notified(
     assert set(Inquiry.objects.values_list("notification", flat=True)) == {
         Inquiry.Notification.SENT
     }
+
+
+# Lost tasks ----------------------------------------------------------------------------
+
+
+def test_an_email_whose_task_was_lost_is_sent_once_it_is_overdue(valid_inquiry_data):
+    inquiry = submit(valid_inquiry_data)
+    DBTaskResult.objects.all().delete()  # as if its task had failed on a database error
+    run_worker()
+    assert mail.outbox == []  # not overdue yet: its task may simply be slow
+
+    OutgoingEmail.objects.update(queued_at=F("queued_at") - timedelta(minutes=3))
+    run_worker()
+
+    assert len(mail.outbox) == 2
+    assert set(inquiry.emails.values_list("status", flat=True)) == {OutgoingEmail.Status.SENT}
+
+
+def test_an_email_left_sending_by_a_lost_task_is_sent_again_after_its_lease(valid_inquiry_data):
+    inquiry = submit(valid_inquiry_data)
+    DBTaskResult.objects.all().delete()
+    long_ago = timezone.now() - timedelta(minutes=10)
+    inquiry.emails.update(status=OutgoingEmail.Status.SENDING, attempts=1, last_attempt_at=long_ago)
+
+    run_worker()
+
+    assert len(mail.outbox) == 2
+    assert set(inquiry.emails.values_list("status", flat=True)) == {OutgoingEmail.Status.SENT}
+
+
+def test_a_retry_whose_task_was_lost_is_sent_once_overdue(valid_inquiry_data):
+    inquiry = submit(valid_inquiry_data)
+    DBTaskResult.objects.all().delete()
+    inquiry.emails.update(
+        status=OutgoingEmail.Status.RETRYING,
+        attempts=1,
+        next_attempt_at=timezone.now() - timedelta(minutes=5),
+    )
+
+    run_worker()
+
+    assert len(mail.outbox) == 2
+    assert set(inquiry.emails.values_list("status", flat=True)) == {OutgoingEmail.Status.SENT}

@@ -80,6 +80,7 @@ class Command(LibraryCommand):
             heartbeat_beat(worker_id=worker_id, started_at=started_at)
             tasks_release_own(worker_id=worker_id)
             tasks_release_stranded()
+            sweeps_run()
 
         wait_for_database(announce)
         heartbeat = Heartbeat(worker_id=worker_id, started_at=started_at)
