@@ -1,9 +1,14 @@
+import sys
+
 import pytest
 from django.db import connection
 
 from terms.roles import ADVISORY_TEAM, EDITORS
 
 from .factories import UserFactory
+from .helpers import processes
+
+leftovers_key = pytest.StashKey[list[str]]()
 
 
 @pytest.fixture(autouse=True)
@@ -39,3 +44,47 @@ def advisory_member(db):
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+# A process that a test leaves running is a bug: it is stopped, named, and the
+# run fails. Checked once before the test database is dropped (a server still connected
+# to it would stop PostgreSQL dropping it) and once more at the very end.
+
+
+def _stop_leftovers(config: pytest.Config) -> None:
+    leftovers = processes.stop_leftovers()
+    config.stash.setdefault(leftovers_key, []).extend(leftovers)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, request):
+    yield
+    _stop_leftovers(request.config)
+
+
+# Innermost wrapper: after session-scoped fixtures have stopped their own (even if that
+# raised, as pytest's tmp_path does after Ctrl-C in a setup), before the summary is shown.
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_sessionfinish(session):
+    finished = False
+    try:
+        result = yield
+        finished = True
+        return result
+    finally:
+        _stop_leftovers(session.config)
+        if leftovers := session.config.stash[leftovers_key]:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+            if not finished:  # no summary will follow
+                sys.stderr.write("".join(f"left running, stopped: {x}\n" for x in leftovers))
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    leftovers = config.stash.get(leftovers_key, [])
+    if leftovers:
+        terminalreporter.section("processes left running", sep="!", red=True)
+        terminalreporter.line(
+            "Tests left these running; they were stopped now and the run fails:", red=True
+        )
+        for leftover in leftovers:
+            terminalreporter.line(f"  {leftover}", red=True)

@@ -1,0 +1,1 @@
+"""Helpers that tests share: processes they start (`processes`)."""
