@@ -1,3 +1,5 @@
+import os
+import socket
 import sys
 
 import pytest
@@ -6,8 +8,9 @@ from django.db import connection
 from terms.roles import ADVISORY_TEAM, EDITORS
 
 from .factories import UserFactory
-from .helpers import processes
+from .helpers import processes, tcpproxy
 
+REDIS_ADDRESS = ("127.0.0.1", 6379)
 leftovers_key = pytest.StashKey[list[str]]()
 
 
@@ -46,13 +49,27 @@ def editor_client(client, editor):
     return client
 
 
-# A process that a test leaves running is a bug: it is stopped, named, and the
-# run fails. Checked once before the test database is dropped (a server still connected
-# to it would stop PostgreSQL dropping it) and once more at the very end.
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The machine's Redis, database TEST_REDIS_DB (3 unless set: give each checkout that
+    runs at the same time its own). Skips without Redis, except in CI, where it fails."""
+    try:
+        socket.create_connection(REDIS_ADDRESS, timeout=1).close()
+    except OSError:
+        if os.environ.get("CI"):
+            pytest.fail("Redis is not running on 127.0.0.1:6379; CI needs it.")
+        pytest.skip("needs Redis on 127.0.0.1:6379")
+    host, port = REDIS_ADDRESS
+    return f"redis://{host}:{port}/{int(os.environ.get('TEST_REDIS_DB', '3'))}"
+
+
+# A process or proxy that a test leaves running is a bug: it is stopped, named, and the
+# run fails. Checked before the test database is dropped (a server still connected to it
+# would stop PostgreSQL dropping it) and again at the very end.
 
 
 def _stop_leftovers(config: pytest.Config) -> None:
-    leftovers = processes.stop_leftovers()
+    leftovers = processes.stop_leftovers() + tcpproxy.stop_leftovers()
     config.stash.setdefault(leftovers_key, []).extend(leftovers)
 
 
@@ -82,7 +99,7 @@ def pytest_sessionfinish(session):
 def pytest_terminal_summary(terminalreporter, config):
     leftovers = config.stash.get(leftovers_key, [])
     if leftovers:
-        terminalreporter.section("processes left running", sep="!", red=True)
+        terminalreporter.section("processes and proxies left running", sep="!", red=True)
         terminalreporter.line(
             "Tests left these running; they were stopped now and the run fails:", red=True
         )

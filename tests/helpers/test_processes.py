@@ -178,7 +178,7 @@ def test_a_process_left_running_is_stopped_at_the_end_of_the_session_which_fails
     output = result.stdout + result.stderr
     assert result.returncode == pytest.ExitCode.TESTS_FAILED, output
     assert "1 passed" in output
-    assert "processes left running" in output
+    assert "processes and proxies left running" in output
     pid = int(pid_file.read_text())
     assert f"forgotten (pid {pid}, started by tests/helpers/leaky_session.py::" in output
     assert not pid_running(pid)
