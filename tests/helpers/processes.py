@@ -150,7 +150,7 @@ class ManagedProcess:
     stderr in a log file. Use it as a context manager, or call `start()` and `stop()`.
 
     `stop()` signals the whole session: the process and everything it started (gunicorn's
-    workers, a shell's children), SIGTERM first, SIGKILL after `timeout` seconds.
+    workers, a shell's children), SIGTERM first, SIGKILL after `stop_timeout` seconds.
     """
 
     def __init__(
@@ -162,6 +162,7 @@ class ManagedProcess:
         cwd: Path = PROJECT_ROOT,
         log_dir: Path | None = None,
         pass_fds: Sequence[int] = (),
+        stop_timeout: float = STOP_TIMEOUT,
     ):
         self.command = [str(part) for part in command]
         self.name = name or Path(self.command[0]).name
@@ -170,6 +171,7 @@ class ManagedProcess:
         log_dir = Path(log_dir) if log_dir is not None else ARTIFACTS
         self.log_path = log_dir / f"{self.name}-{os.getpid()}-{next(_log_numbers)}.log"
         self.pass_fds = tuple(pass_fds)
+        self.stop_timeout = stop_timeout
         self.started_by = os.environ.get("PYTEST_CURRENT_TEST", "")
         self._popen: subprocess.Popen | None = None
         self._start_time: int | None = None
@@ -227,19 +229,22 @@ class ManagedProcess:
 
     def members(self) -> list[int]:
         """The pids still running in its session: itself and whatever it started."""
+        return sorted(info.pid for info in self._members())
+
+    def _members(self) -> list[ProcessInfo]:
         if self._popen is None or self._gone:
             return []
         self._popen.poll()  # reap it if it has exited, so it does not count as a zombie
         table = process_table()
         for info in table:
-            if info.pid == self.pid and info.start_time != self._start_time:
+            if info.pid == self.pid and self._start_time not in (None, info.start_time):
                 # The pid was freed and reused, so the session it led has ended.
                 self._gone = True
                 return []
-        pids = sorted(info.pid for info in table if info.session == self.pid)
-        if not pids:
+        members = [info for info in table if info.session == self.pid]
+        if not members:
             self._gone = True
-        return pids
+        return members
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
         """Send `sig` to the process itself only (SIGKILL by default), as a crash would."""
@@ -248,19 +253,24 @@ class ManagedProcess:
 
     def signal_all(self, sig: int) -> None:
         """Send `sig` to every running process of its session."""
-        members = self.members()
+        members = self._members()
+        if not members:
+            return
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.pid, sig)
-        for pid in members:  # including any that moved to a process group of their own
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, sig)
+        for info in members:
+            if info.pgrp != self.pid:  # one that moved to a process group of its own
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(info.pid, sig)
 
-    def stop(self, timeout: float = STOP_TIMEOUT) -> int | None:
+    def stop(self, timeout: float | None = None) -> int | None:
         """Stop the process and everything it started: SIGTERM to all of them, then
-        SIGKILL to whatever still runs after `timeout` seconds. Safe to call again, or
-        after the process has exited by itself. Returns the process's exit status."""
+        SIGKILL to whatever still runs after `timeout` seconds (by default `stop_timeout`).
+        Safe to call again, or after the process has exited by itself. Returns the
+        process's exit status."""
         if self._popen is None:
             return None
+        timeout = self.stop_timeout if timeout is None else timeout
         if self.members():
             self.signal_all(signal.SIGTERM)
             if not self._wait_gone(timeout):
@@ -481,32 +491,37 @@ def gunicorn(
     timeout: float = START_TIMEOUT,
     log_dir: Path | None = None,
     args: Sequence[str] = (),
+    stop_timeout: float = STOP_TIMEOUT,
 ) -> Iterator[Gunicorn]:
     """Serve the site with gunicorn (`workers` sync workers) on 127.0.0.1 and a free port
     with environment `env`; yield once GET `ready_path` answers with any status; stop the
-    master and its workers on exit. `args` go to gunicorn (e.g. `("--timeout", "5")`)."""
+    master and its workers on exit (SIGKILL after `stop_timeout` seconds: workers stuck on
+    a stalled connection do not end on SIGTERM). `args` go to gunicorn, e.g.
+    `("--timeout", "5")` for the master to kill a worker stuck that long."""
     # Bound here and handed over, so no other process can take the port in between.
     listener = socket.create_server((HOST, 0), backlog=128)
-    port = listener.getsockname()[1]
-    try:
-        process = ManagedProcess(
-            [
-                sys.executable, "-m", "gunicorn",
-                "--bind", f"fd://{listener.fileno()}",
-                "--workers", str(workers),
-                "--log-level", "info",
-                "--no-control-socket",  # else every gunicorn shares ~/.gunicorn/gunicorn.ctl
-                *args,
-                "glossary_project.wsgi",
-            ],
+    command = [
+        sys.executable, "-m", "gunicorn",
+        "--bind", f"fd://{listener.fileno()}",
+        "--workers", str(workers),
+        "--log-level", "info",
+        "--no-control-socket",  # else every gunicorn shares ~/.gunicorn/gunicorn.ctl
+        *args,
+        "glossary_project.wsgi",
+    ]  # fmt: skip
+    with (
+        listener,
+        ManagedProcess(
+            command,
             env=env,
             name="gunicorn",
             log_dir=log_dir,
             pass_fds=[listener.fileno()],
-        ).start()  # fmt: skip
-    finally:
-        listener.close()
-    with process:
+            stop_timeout=stop_timeout,
+        ) as process,
+    ):
+        port = listener.getsockname()[1]
+        listener.close()  # the server has its own copy
         site = Gunicorn(process, port, workers)
         process.wait_until(
             lambda: site.get(ready_path, timeout=5),
@@ -523,6 +538,7 @@ def worker(
     timeout: float = START_TIMEOUT,
     log_dir: Path | None = None,
     args: Sequence[str] = (),
+    stop_timeout: float = STOP_TIMEOUT,
 ) -> Iterator[ManagedProcess]:
     """Run `manage.py db_worker` (polling every 0.2 s, no reloader) with environment `env`;
     yield once it has started its loop; stop it on exit. `kill()` it to simulate a crash."""
@@ -531,7 +547,9 @@ def worker(
         "--no-reload", "--interval", "0.2", "--no-startup-delay", "--verbosity", "1",
         *args,
     ]  # fmt: skip
-    with ManagedProcess(command, env=env, name="db_worker", log_dir=log_dir) as process:
+    with ManagedProcess(
+        command, env=env, name="db_worker", log_dir=log_dir, stop_timeout=stop_timeout
+    ) as process:
         process.wait_until(
             lambda: "Starting worker" in process.log_text(),
             timeout=timeout,
