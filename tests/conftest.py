@@ -1,9 +1,17 @@
+import os
+import socket
+import sys
+
 import pytest
 from django.db import connection
 
 from terms.roles import ADVISORY_TEAM, EDITORS
 
 from .factories import UserFactory
+from .helpers import processes, tcpproxy
+
+REDIS_ADDRESS = ("127.0.0.1", 6379)
+leftovers_key = pytest.StashKey[list[str]]()
 
 
 @pytest.fixture(autouse=True)
@@ -39,3 +47,61 @@ def advisory_member(db):
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The machine's Redis, database TEST_REDIS_DB (3 unless set: give each checkout that
+    runs at the same time its own). Skips without Redis, except in CI, where it fails."""
+    try:
+        socket.create_connection(REDIS_ADDRESS, timeout=1).close()
+    except OSError:
+        if os.environ.get("CI"):
+            pytest.fail("Redis is not running on 127.0.0.1:6379; CI needs it.")
+        pytest.skip("needs Redis on 127.0.0.1:6379")
+    host, port = REDIS_ADDRESS
+    return f"redis://{host}:{port}/{int(os.environ.get('TEST_REDIS_DB', '3'))}"
+
+
+# A process or proxy that a test leaves running is a bug: it is stopped, named, and the
+# run fails. Checked before the test database is dropped (a server still connected to it
+# would stop PostgreSQL dropping it) and again at the very end.
+
+
+def _stop_leftovers(config: pytest.Config) -> None:
+    leftovers = processes.stop_leftovers() + tcpproxy.stop_leftovers()
+    config.stash.setdefault(leftovers_key, []).extend(leftovers)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, request):
+    yield
+    _stop_leftovers(request.config)
+
+
+# Innermost wrapper: after session-scoped fixtures have stopped their own (even if that
+# raised, as pytest's tmp_path does after Ctrl-C in a setup), before the summary is shown.
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_sessionfinish(session):
+    finished = False
+    try:
+        result = yield
+        finished = True
+        return result
+    finally:
+        _stop_leftovers(session.config)
+        if leftovers := session.config.stash[leftovers_key]:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+            if not finished:  # no summary will follow
+                sys.stderr.write("".join(f"left running, stopped: {x}\n" for x in leftovers))
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    leftovers = config.stash.get(leftovers_key, [])
+    if leftovers:
+        terminalreporter.section("processes and proxies left running", sep="!", red=True)
+        terminalreporter.line(
+            "Tests left these running; they were stopped now and the run fails:", red=True
+        )
+        for leftover in leftovers:
+            terminalreporter.line(f"  {leftover}", red=True)

@@ -1,124 +1,61 @@
 """The response cache seen from outside: a server in other processes (gunicorn, two
 workers) shares Redis with this test process, which changes content the way editors do.
-Every change must show on the very next request to every worker."""
+Every change must show on the very next request to every worker.
+
+Redis database TEST_REDIS_DB (3 unless set) is emptied before and after each test."""
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connection
 from django.urls import reverse
 
 from terms.models import FAQ, Term
 from terms.services import glossary_export, term_publish
 
 from ..factories import CategoryFactory, ReferenceFactory, TermFactory, TermReferenceFactory
+from ..helpers.processes import PROJECT_ROOT, gunicorn, server_environment
 
-REDIS_URL = "redis://127.0.0.1:6379/3"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 REQUESTS_PER_CHECK = 6  # sequential requests, so both workers answer some
 
 # serialized_rollback: the roles made by data migrations come back after each flush.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def redis_available() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def database_url() -> str:
-    database = connection.settings_dict
-    if connection.vendor == "postgresql":
-        host = database["HOST"] or "127.0.0.1"
-        port = database["PORT"] or 5432
-        return f"postgres://{database['USER']}@{host}:{port}/{database['NAME']}"
-    return f"sqlite:///{database['NAME']}"
-
-
 @pytest.fixture
-def shared_cache(settings):
-    if not redis_available():
-        if os.environ.get("CI"):
-            pytest.fail("Redis is not running on 127.0.0.1:6379; CI needs it.")
-        pytest.skip("needs Redis on 127.0.0.1:6379")
+def shared_cache(settings, redis_url):
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": redis_url,
             "KEY_PREFIX": "glossary",  # as settings.py configures it from CACHE_URL
         }
     }
     cache.clear()
-    yield
+    yield redis_url
     cache.clear()
 
 
 @pytest.fixture
-def server(shared_cache):
-    port = free_port()
-    environment = {
-        **os.environ,
-        "DEBUG": "0",
-        "SECRET_KEY": "tests-only-not-secret",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "DATABASE_URL": database_url(),
-        "CACHE_URL": REDIS_URL,
-        "API_RESPONSE_CACHE": "1",
-        "API_ANON_RATE": "100000/minute",
-    }
-    process = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
-        [sys.executable, "-m", "gunicorn", "glossary_project.wsgi", "--workers", "2",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=PROJECT_ROOT,
-        env=environment,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{base}/api/v1/letters/", timeout=2)  # noqa: S310
-            break
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)
-    else:
-        process.terminate()
-        pytest.fail("the server did not start")
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
+def server(shared_cache, tmp_path_factory):
+    environment = server_environment(
+        CACHE_URL=shared_cache, API_RESPONSE_CACHE="1", API_ANON_RATE="100000/minute"
+    )
+    # Not tmp_path: its teardown raises KeyError after a Ctrl-C during setup (pytest 9).
+    log_dir = tmp_path_factory.mktemp("server")
+    with gunicorn(environment, workers=2, log_dir=log_dir) as site:
+        yield site
 
 
-def fetch(base: str, path: str) -> tuple[int, dict]:
-    try:
-        with urllib.request.urlopen(base + path, timeout=5) as response:  # noqa: S310
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as error:
-        return error.code, {}
+def fetch(server, path: str) -> tuple[int, dict]:
+    response = server.get(path)
+    return response.status, response.json() if response.status == 200 else {}
 
 
-def every_worker_sees(base: str, path: str, check) -> None:
+def every_worker_sees(server, path: str, check) -> None:
     for _ in range(REQUESTS_PER_CHECK):
-        status, body = fetch(base, path)
+        status, body = fetch(server, path)
         assert check(status, body), (status, body)
 
 
