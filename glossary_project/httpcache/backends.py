@@ -35,7 +35,7 @@ class ResilientRedisCache(RedisCache):
         self.location = servers[0].strip()
         self.connection_options = dict(params.get("OPTIONS") or {})
         self.breaker = breaker_for(
-            describe(self.location), retry_seconds=settings.CACHE_RETRY_SECONDS
+            describe(self.location), retry_seconds=lambda: settings.CACHE_RETRY_SECONDS
         )
         self._kept: _KeptConnection | None = None
 

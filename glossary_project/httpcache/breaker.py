@@ -8,18 +8,23 @@ state is logged once, not once per request.
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 logger = logging.getLogger("glossary.httpcache")
 
 
 class CircuitBreaker:
-    def __init__(self, name: str, *, retry_seconds: float):
+    def __init__(self, name: str, *, retry_seconds: Callable[[], float]):
         self.name = name
-        self.retry_seconds = retry_seconds
+        self._retry_seconds = retry_seconds
         self.down = False
         self.down_since: float | None = None  # time.time() of the last change to down
         self._next_try = 0.0
         self._lock = threading.Lock()
+
+    @property
+    def retry_seconds(self) -> float:
+        return self._retry_seconds()
 
     def allows(self) -> bool:
         """Whether to call the service now: always while it is up; while it is down, one
@@ -61,8 +66,9 @@ _breakers: dict[str, CircuitBreaker] = {}
 _breakers_lock = threading.Lock()
 
 
-def breaker_for(name: str, *, retry_seconds: float) -> CircuitBreaker:
-    """The process's breaker for the service called ``name`` (made on first use)."""
+def breaker_for(name: str, *, retry_seconds: Callable[[], float]) -> CircuitBreaker:
+    """The process's breaker for the service called ``name`` (made on first use), which
+    skips it for ``retry_seconds()`` after a failure."""
     breaker = _breakers.get(name)
     if breaker is None:
         with _breakers_lock:

@@ -72,7 +72,7 @@ _LOCAL_EPOCH = -time.time_ns()
 
 
 def _database_breaker():
-    return breaker_for("The database (content generation)", retry_seconds=1)
+    return breaker_for("The database (content generation)", retry_seconds=lambda: 1)
 
 
 def _read_database(*, force: bool = False) -> None:

@@ -187,7 +187,8 @@ def test_a_process_left_running_is_stopped_at_the_end_of_the_session_which_fails
 # The site's processes ------------------------------------------------------------------
 
 
-@pytest.mark.django_db
+# Committed for real and flushed after: what the child servers write must not outlive the test.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_gunicorn_is_up_on_any_status_and_a_killed_worker_is_replaced(tmp_path):
     missing = "/api/v1/terms/no-such-term/"
     with gunicorn(server_environment(), ready_path=missing, log_dir=tmp_path) as site:
@@ -205,7 +206,8 @@ def test_gunicorn_is_up_on_any_status_and_a_killed_worker_is_replaced(tmp_path):
         assert not pid_running(pid)
 
 
-@pytest.mark.django_db
+# Committed for real and flushed after: what the child servers write must not outlive the test.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_gunicorn_that_cannot_start_fails_at_once_with_its_output(tmp_path):
     started = time.monotonic()
     with (
@@ -217,7 +219,8 @@ def test_a_gunicorn_that_cannot_start_fails_at_once_with_its_output(tmp_path):
     assert processes.running() == []
 
 
-@pytest.mark.django_db
+# Committed for real and flushed after: what the child servers write must not outlive the test.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_task_worker_runs_until_it_is_killed(tmp_path):
     with worker(server_environment(), log_dir=tmp_path) as process:
         assert process.alive()
