@@ -12,7 +12,6 @@ the content matters, to Django's test outbox.
 
 import json
 import logging
-import signal
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -34,13 +33,13 @@ from terms.roles import ADVISORY_TEAM, EDITORS
 
 from ..factories import InquiryFactory, TermFactory, UserFactory
 from ..helpers.smtp import Mailbox, free_port, send_through_smtp, smtp_server
+from ..helpers.tasks import run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 TEAM = ["advisory@example.org", "lead@example.org"]
 VISITOR = "ada@example.com"
 VISITOR_ADDRESS = "203.0.113.7"
-WORKER_SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGQUIT]
 TEAM_EMAIL, ACKNOWLEDGEMENT = OutgoingEmail.Kind.TEAM, OutgoingEmail.Kind.ACKNOWLEDGEMENT
 
 
@@ -49,24 +48,6 @@ def _team_addresses(settings):
     settings.ADVISORY_NOTIFY_EMAILS = TEAM
     settings.SITE_URL = "https://glossary.example.org"
     settings.DEFAULT_FROM_EMAIL = "AI Advisory <glossary@example.org>"
-
-
-def run_worker(verbosity: int = 1) -> None:
-    """Run every task that is due, as `manage.py db_worker --batch` does, then return."""
-    handlers = {number: signal.getsignal(number) for number in WORKER_SIGNALS}
-    try:
-        call_command(
-            "db_worker",
-            batch=True,
-            reload=False,
-            startup_delay=False,
-            verbosity=verbosity,
-            stdout=StringIO(),
-        )
-    finally:
-        # The worker takes over Ctrl-C; give it back to pytest.
-        for number, handler in handlers.items():
-            signal.signal(number, handler)
 
 
 def submit(data: dict) -> Inquiry:

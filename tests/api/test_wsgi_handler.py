@@ -1,7 +1,6 @@
 """The production WSGI application answers response-cache hits itself, before Django's
 request machinery; everything else still goes through Django as usual."""
 
-import io
 import json
 
 import pytest
@@ -13,6 +12,7 @@ from glossary_project.wsgi import application
 from terms.models import SiteSettings
 
 from ..factories import TermFactory, UserFactory
+from ..helpers.wsgi import call_wsgi, environ_for
 
 # Committed for real: a response built inside a transaction that changed content (as the
 # test's own would be) is never stored, since that transaction could still roll back.
@@ -36,32 +36,7 @@ def response_cache(settings):
 
 
 def call(path=PAGE, method="GET", host="glossary.test", **headers):
-    environ = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "glossary.test",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": host,
-        "REMOTE_ADDR": "192.0.2.10",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
-        **headers,
-    }
-    started = {}
-
-    def start_response(status, response_headers, exc_info=None):
-        started["status"] = int(status.split()[0])
-        started["headers"] = dict(response_headers)
-
-    body = application(environ, start_response)
-    try:
-        content = b"".join(body)
-    finally:
-        if hasattr(body, "close"):
-            body.close()
-    return started["status"], started["headers"], content
+    return call_wsgi(application, environ_for(path, method, host=host, **headers))
 
 
 def test_a_repeated_read_is_answered_without_the_database_and_with_the_same_bytes():

@@ -3,12 +3,9 @@ involved see them: an editor writes, previews and publishes a term; a visitor fi
 and asks for help; the advisory team finds the inquiry in its inbox."""
 
 import re
-import signal
-from io import StringIO
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.db import connection
 from playwright.sync_api import Locator, Page, expect
 
@@ -17,6 +14,7 @@ from terms.models import Term
 from terms.roles import ADVISORY_TEAM, EDITORS
 
 from ..factories import CategoryFactory, ReferenceFactory, TermFactory, UserFactory
+from ..helpers.tasks import run_worker
 
 # Transactional: the live server's thread sees only committed rows. serialized_rollback:
 # the groups made by data migrations come back after each flush.
@@ -45,18 +43,6 @@ SECTIONS = [
     CTA_HEADING,
 ]
 VISITOR = {"name": "Ada Lovelace", "email": "ada@example.com", "company": "Analytical Engines Ltd"}
-WORKER_SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGQUIT]
-
-
-def run_worker() -> None:
-    """Run every task that is due, as `manage.py db_worker --batch` does, then return."""
-    handlers = {number: signal.getsignal(number) for number in WORKER_SIGNALS}
-    try:
-        call_command("db_worker", batch=True, reload=False, startup_delay=False, stdout=StringIO())
-    finally:
-        # The worker takes over Ctrl-C; give it back to pytest.
-        for number, handler in handlers.items():
-            signal.signal(number, handler)
 
 
 def log_in(page: Page, user) -> None:

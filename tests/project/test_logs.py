@@ -28,6 +28,8 @@ from glossary_project.wsgi import application
 from terms.models import SiteSettings
 
 from ..factories import InquiryFactory, TermFactory
+from ..helpers.wsgi import call_wsgi
+from ..helpers.wsgi import environ_for as helper_environ
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 REQUEST_LINE_FIELDS = {
@@ -95,38 +97,12 @@ def site(settings, db):
     cache.clear()
 
 
-def environ_for(path="/", method="GET", query="", **headers) -> dict:
-    return {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "QUERY_STRING": query,
-        "SERVER_NAME": "glossary.test",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "glossary.test",
-        "HTTP_USER_AGENT": "Mozilla/5.0 (Ada's laptop)",
-        "REMOTE_ADDR": "192.0.2.10",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
-        **headers,
-    }
+def environ_for(**request) -> dict:
+    return helper_environ(HTTP_USER_AGENT="Mozilla/5.0 (Ada's laptop)", **request)
 
 
 def call(app=application, **request) -> tuple[int, dict, bytes]:
-    """Call a WSGI application as a server does: start, read the body, close it."""
-    started = {}
-
-    def start_response(status, response_headers, exc_info=None):
-        started["status"] = int(status.split()[0])
-        started["headers"] = dict(response_headers)
-
-    body = app(environ_for(**request), start_response)
-    try:
-        content = b"".join(body)
-    finally:
-        if hasattr(body, "close"):
-            body.close()
-    return started["status"], started["headers"], content
+    return call_wsgi(app, environ_for(**request))
 
 
 # The line per request

@@ -7,33 +7,19 @@ killed mid-task is in tests/faults. These tests commit for real: the worker open
 closes database connections of its own.
 """
 
-import signal
 from datetime import timedelta
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from glossary_project.worker.models import WorkerHeartbeat
 
+from ..helpers.tasks import run_worker
 from .tasks import leave_a_line
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-WORKER_SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGQUIT]
-
-
-def run_worker() -> None:
-    """Run every task that is due, as `manage.py db_worker --batch` does, then return."""
-    handlers = {number: signal.getsignal(number) for number in WORKER_SIGNALS}
-    try:
-        call_command("db_worker", batch=True, reload=False, startup_delay=False, stdout=StringIO())
-    finally:
-        for number, handler in handlers.items():  # the worker takes over Ctrl-C
-            signal.signal(number, handler)
 
 
 @pytest.fixture

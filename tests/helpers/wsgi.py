@@ -1,0 +1,37 @@
+"""Calling a WSGI application the way a server does, without one."""
+
+import io
+
+
+def environ_for(path="/", method="GET", query="", host="glossary.test", **headers) -> dict:
+    """A WSGI environ for one request to ``host``; ``headers`` as WSGI names (HTTP_…)."""
+    return {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "glossary.test",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": host,
+        "REMOTE_ADDR": "192.0.2.10",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        **headers,
+    }
+
+
+def call_wsgi(app, environ: dict) -> tuple[int, dict, bytes]:
+    """Call ``app`` as a server does: start, read the body, close it."""
+    started = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        started["status"] = int(status.split()[0])
+        started["headers"] = dict(response_headers)
+
+    body = app(environ, start_response)
+    try:
+        content = b"".join(body)
+    finally:
+        if hasattr(body, "close"):
+            body.close()
+    return started["status"], started["headers"], content
