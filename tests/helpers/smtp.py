@@ -8,7 +8,6 @@ the test, the server is stopped (and a held message let go first).
 """
 
 import asyncio
-import socket
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -17,6 +16,8 @@ from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
+from .processes import free_port
+
 # A held message is let go after this long even if the test never releases it, so a
 # forgotten release fails the test instead of hanging it.
 HOLD_AT_MOST_SECONDS = 30
@@ -24,13 +25,6 @@ REPLIES = {
     550: "550 5.1.1 Mailbox unavailable",
     451: "451 4.3.0 Temporary failure, try again later",
 }
-
-
-def free_port() -> int:
-    """A port nothing listens on (yet): connections to it are refused."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def send_through_smtp(settings, port: int, *, timeout: int = 5) -> None:
