@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from terms.models import Term
 from terms.selectors import site_settings
+from terms.text import one_line
 
 from .models import MESSAGE_MAX_LENGTH, Inquiry
 
@@ -30,7 +31,7 @@ validate_phone = RegexValidator(
 
 def consent_wording() -> str:
     """The exact sentence a visitor agrees to; stored with each inquiry."""
-    return CONSENT_WORDING.format(organisation=site_settings().organisation_name)
+    return CONSENT_WORDING.format(organisation=one_line(site_settings().organisation_name))
 
 
 def form_token(now: float | None = None) -> str:

@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 
 from terms.roles import ADVISORY_TEAM
 from terms.selectors import site_settings
+from terms.text import one_line
 
 from .models import Inquiry, OutgoingEmail
 
@@ -43,7 +44,7 @@ def team_message(inquiry: Inquiry, *, message_id: str) -> EmailMessage:
     about = inquiry.term_title or "the glossary"
     context = {"inquiry": inquiry, "admin_url": settings.SITE_URL + inquiry.get_admin_url()}
     # One line: a line break the visitor typed would make EmailMessage refuse the header.
-    subject = " ".join(f"New advisory inquiry from {inquiry.company} about {about}".split())
+    subject = one_line(f"New advisory inquiry from {inquiry.company} about {about}")
     return EmailMessage(
         subject=subject,
         body=render_to_string("advisory/email/team_notification.txt", context),
@@ -54,10 +55,11 @@ def team_message(inquiry: Inquiry, *, message_id: str) -> EmailMessage:
 
 
 def acknowledgement_message(inquiry: Inquiry, *, message_id: str) -> EmailMessage:
-    organisation = site_settings().organisation_name
+    # One line, even if stored before line breaks were refused: the send must not fail.
+    organisation = one_line(site_settings().organisation_name)
     context = {"inquiry": inquiry, "organisation": organisation}
     return EmailMessage(
-        subject=f"{organisation}: we received your inquiry",
+        subject=one_line(f"{organisation}: we received your inquiry"),
         body=render_to_string("advisory/email/acknowledgement.txt", context),
         to=[inquiry.email],
         headers={"Message-ID": message_id},

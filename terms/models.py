@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.validators import URLValidator, validate_email
+from django.core.validators import MaxLengthValidator, URLValidator, validate_email
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -10,6 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .markdown import render_markdown
+from .text import (
+    CTA_BODY_MAX_LENGTH,
+    CTA_HEADING_MAX_LENGTH,
+    fill_term,
+    has_control_characters,
+    validate_cta_template,
+    validate_one_line,
+)
 
 REFERENCE_YEAR_MIN = 1900
 # The database can only hold a fixed bound; validation holds the tighter "next year".
@@ -156,14 +164,23 @@ class Term(TimeStampedModel):
     )
     cta_heading = models.CharField(
         _("call-to-action heading"),
-        max_length=200,
+        max_length=CTA_HEADING_MAX_LENGTH,
         blank=True,
-        help_text=_("Leave empty for the site-wide default, “Need help implementing {term}?”."),
+        validators=[validate_cta_template],
+        help_text=_(
+            "Leave empty for the site-wide default, “Need help implementing {term}?”. "
+            "{term} is replaced by the title; no other braces."
+        ),
     )
     cta_body = models.TextField(
         _("call-to-action text"),
         blank=True,
-        help_text=_("Leave empty for the site-wide default pitch."),
+        # Checked, not stored differently: the column stays as it is.
+        validators=[validate_cta_template, MaxLengthValidator(CTA_BODY_MAX_LENGTH)],
+        help_text=_(
+            "Leave empty for the site-wide default pitch. At most 1,000 characters; "
+            "{term} is replaced by the title, no other braces."
+        ),
     )
     # Derived in save(): the A–Z index letter and the sanitised HTML of the Markdown.
     letter = models.CharField(max_length=3, editable=False, default="")
@@ -286,6 +303,14 @@ class Term(TimeStampedModel):
         self.title = " ".join(self.title.split())
         self.set_aliases(self.alias_list)
         errors: dict[str, list] = {}
+        # The title reaches email subjects: white space is folded above, anything else
+        # that is not text is refused.
+        if has_control_characters(self.title):
+            errors.setdefault("title", []).append(
+                ValidationError(
+                    _("The title cannot contain control characters."), code="control_characters"
+                )
+            )
 
         taken = dict(
             TermName.objects.filter(key__in=[normalize_text(name) for name in self.names()])
@@ -598,21 +623,37 @@ class SiteSettings(models.Model):
     """The one site-wide settings record (primary key 1), editable in the admin."""
 
     organisation_name = models.CharField(
-        _("organisation name"), max_length=200, default="AI Advisory"
+        _("organisation name"),
+        max_length=200,
+        default="AI Advisory",
+        validators=[validate_one_line],
+        help_text=_(
+            "One line, e.g. “Northwind Advisory”: it is shown in the footer, in the consent "
+            "wording and in the subject of the email visitors get."
+        ),
     )
     default_cta_heading = models.CharField(
         _("default call-to-action heading"),
-        max_length=200,
+        max_length=CTA_HEADING_MAX_LENGTH,
         default="Need help implementing {term}?",
-        help_text=_("{term} is replaced by the term's title."),
+        validators=[validate_cta_template],
+        help_text=_(
+            "{term} is replaced by the term's title, e.g. “Need help implementing {term}?”; "
+            "no other braces."
+        ),
     )
     default_cta_body = models.TextField(
         _("default call-to-action text"),
+        max_length=CTA_BODY_MAX_LENGTH,
         default=(
             "Our advisory team helps businesses adopt AI strategically. "
             "Let's discuss how {term} fits into your AI roadmap."
         ),
-        help_text=_("{term} is replaced by the term's title."),
+        # A TextField's max_length binds the form only; the validator binds the model too.
+        validators=[validate_cta_template, MaxLengthValidator(CTA_BODY_MAX_LENGTH)],
+        help_text=_(
+            "At most 1,000 characters. {term} is replaced by the term's title; no other braces."
+        ),
     )
     inquiry_recipients = models.TextField(
         _("who is told of new inquiries"),
@@ -646,14 +687,6 @@ class SiteSettings(models.Model):
 
     def clean(self) -> None:
         errors = {}
-        for field in ("default_cta_heading", "default_cta_body"):
-            try:
-                getattr(self, field).format(term="example")
-            except (KeyError, IndexError, ValueError):
-                errors[field] = ValidationError(
-                    _("Use {term} for the term's title; no other braces are allowed."),
-                    code="bad_placeholder",
-                )
         for line in self.inquiry_recipients.splitlines():
             address = line.strip()
             if not address:
@@ -674,7 +707,8 @@ class SiteSettings(models.Model):
         return [line.strip() for line in self.inquiry_recipients.splitlines() if line.strip()]
 
     def call_to_action(self, term: Term) -> tuple[str, str]:
-        """The heading and text that close a term's page: the term's own, else the default."""
-        heading = term.cta_heading or self.default_cta_heading.format(term=term.title)
-        body = term.cta_body or self.default_cta_body.format(term=term.title)
+        """The heading and text that close a term's page: the term's own, else the default,
+        with {term} replaced by its title (plain replacement: the wording is not code)."""
+        heading = fill_term(term.cta_heading or self.default_cta_heading, term.title)
+        body = fill_term(term.cta_body or self.default_cta_body, term.title)
         return heading, body

@@ -268,20 +268,46 @@ def test_a_line_break_in_the_company_name_does_not_stop_the_team_email(valid_inq
     assert inquiry.notification == Inquiry.Notification.SENT
 
 
-def test_an_acknowledgement_that_cannot_be_composed_fails_at_once_and_the_team_is_still_told(
-    valid_inquiry_data,
+def test_a_team_email_that_cannot_be_composed_fails_at_once_and_the_visitor_is_still_told(
+    settings, valid_inquiry_data
 ):
-    site = SiteSettings.load()
-    site.organisation_name = "AI Advisory\nBcc: everyone@example.net"  # a bad subject line
-    site.save()
+    settings.ADVISORY_NOTIFY_EMAILS = ["team@example.org\nBcc: everyone@example.net"]
 
     inquiry = submit(valid_inquiry_data)
     run_worker()
 
-    assert [message.to for message in mail.outbox] == [TEAM]
-    acknowledgement = email_of(inquiry, ACKNOWLEDGEMENT)
-    assert (acknowledgement.status, acknowledgement.error) == ("failed", "BadHeaderError")
+    assert [message.to for message in mail.outbox] == [[VISITOR]]
+    team_email = email_of(inquiry, TEAM_EMAIL)
+    assert (team_email.status, team_email.error) == ("failed", "BadHeaderError")
     assert not queued_tasks().exists()
+
+
+def test_an_organisation_name_stored_with_a_line_break_still_sends_a_one_line_subject(
+    settings, valid_inquiry_data
+):
+    """Stored before line breaks were refused (validation cannot reach old rows): the
+    acknowledgement goes out anyway, its subject on one line, with no extra header."""
+    port = free_port()
+    send_through_smtp(settings, port)
+    SiteSettings.load()
+    SiteSettings.objects.filter(pk=1).update(
+        organisation_name="AI Advisory\nBcc: everyone@example.net"
+    )
+
+    inquiry = submit(valid_inquiry_data)
+    with smtp_server(port) as mailbox:
+        run_worker()
+
+    (acknowledgement,) = mailbox.sent_to([VISITOR])
+    assert acknowledgement["Subject"] == (
+        "AI Advisory Bcc: everyone@example.net: we received your inquiry"
+    )
+    assert acknowledgement["Bcc"] is None
+    assert mailbox.sent_to(["everyone@example.net"]) == []
+    assert email_of(inquiry, ACKNOWLEDGEMENT).status == "sent"
+    assert inquiry.consent_text.startswith(
+        "I agree that AI Advisory Bcc: everyone@example.net may store"
+    )
 
 
 def test_an_inquiry_marked_as_spam_while_its_mail_waits_for_a_retry_is_not_sent(

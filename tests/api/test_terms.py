@@ -344,6 +344,16 @@ def test_the_site_wide_default_call_to_action_can_be_reworded(client):
     assert (cta["heading"], cta["body"]) == ("Questions about Embedding?", "Ask.")
 
 
+def test_a_call_to_action_stored_with_a_format_width_is_sent_as_typed_not_two_megabytes(client):
+    SiteSettings.objects.update_or_create(
+        pk=1, defaults={"default_cta_heading": "Need help with {term:>2000000}?"}
+    )
+    TermFactory(title="Embedding", slug="embedding")
+    response = client.get(f"{TERMS}embedding/")
+    assert len(response.content) < 50_000
+    assert response.json()["cta"]["heading"] == "Need help with {term:>2000000}?"
+
+
 def test_definition_html_never_carries_scripts_or_javascript_links(client):
     TermFactory(
         slug="unsafe",

@@ -357,6 +357,61 @@ def test_the_site_settings_open_straight_on_the_one_record(editor_client):
     assert SiteSettings.load().organisation_name == "Acme Advisory"
 
 
+SITE_SETTINGS = reverse("admin:terms_sitesettings_change", args=[1])
+
+
+def site_settings_form(**fields) -> dict:
+    return {
+        "organisation_name": "Acme Advisory",
+        "default_cta_heading": "Need help implementing {term}?",
+        "default_cta_body": "Let's talk about {term}.",
+        **fields,
+    }
+
+
+@pytest.mark.parametrize(
+    "heading", ["Need help with {term:>2000000}?", "Need help with {0}?", "{term.__class__}"]
+)
+def test_a_cta_heading_that_is_not_plain_text_with_term_is_refused_next_to_the_field(
+    editor_client, heading
+):
+    response = editor_client.post(SITE_SETTINGS, site_settings_form(default_cta_heading=heading))
+    assert response.status_code == 200
+    (message,) = field_errors(response, "default_cta_heading")
+    assert message.startswith("Only {term} may be written in braces (it stands for the term's")
+    assert SiteSettings.load().default_cta_heading == "Need help implementing {term}?"
+
+
+def test_a_terms_own_cta_heading_with_a_format_spec_is_refused_next_to_the_field(editor_client):
+    category = CategoryFactory()
+    response = editor_client.post(
+        ADD_TERM, term_form(category, cta_heading="Help with {term:>2000000}?")
+    )
+    assert response.status_code == 200
+    assert field_errors(response, "cta_heading") == [
+        "Only {term} may be written in braces (it stands for the term's title); "
+        "“{term:>2000000}” is not allowed."
+    ]
+    assert not Term.objects.exists()
+
+
+def test_an_organisation_name_with_a_line_break_is_refused_next_to_the_field(editor_client):
+    data = site_settings_form(organisation_name="AI Advisory\nBcc: everyone@example.net")
+    response = editor_client.post(SITE_SETTINGS, data)
+    assert response.status_code == 200
+    assert field_errors(response, "organisation_name") == [
+        "Write this on one line: line breaks, tabs and control characters are not allowed."
+    ]
+    assert SiteSettings.load().organisation_name == "AI Advisory"
+
+
+def test_the_advisory_team_cannot_change_the_site_settings(client, advisory_member):
+    client.force_login(advisory_member)
+    assert client.get(SITE_SETTINGS).status_code == 403
+    assert client.post(SITE_SETTINGS, site_settings_form()).status_code == 403
+    assert SiteSettings.load().organisation_name == "AI Advisory"
+
+
 def test_a_staff_user_without_a_role_cannot_see_content(client):
     from ..factories import UserFactory
 

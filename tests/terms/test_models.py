@@ -205,13 +205,87 @@ def test_a_repeated_bullet_is_refused_by_validation_too():
     assert "This key consideration is already listed." in error.value.messages
 
 
-def test_site_settings_refuse_a_placeholder_other_than_term():
-    settings = SiteSettings(default_cta_heading="Need help with {topic}?")
+@pytest.mark.parametrize(
+    ("heading", "shown"),
+    [
+        ("Need help with {term:>2000000}?", "“{term:>2000000}” is not allowed."),
+        ("Need help with {0}?", "“{0}” is not allowed."),
+        ("Need help with {term.__class__}?", "“{term.__class__}” is not allowed."),
+        ("Need help with {topic}?", "“{topic}” is not allowed."),
+        ("Need help with {{term}}?", "remove the stray “{”."),
+        ("Need help with term}?", "remove the stray “}”."),
+    ],
+)
+def test_a_default_cta_heading_with_braces_other_than_term_is_refused_naming_them(heading, shown):
+    settings = SiteSettings(default_cta_heading=heading)
     with pytest.raises(ValidationError) as error:
         settings.full_clean()
-    assert messages_for(error, "default_cta_heading") == [
-        "Use {term} for the term's title; no other braces are allowed."
+    (message,) = messages_for(error, "default_cta_heading")
+    assert message.startswith("Only {term} may be written in braces")
+    assert message.endswith(shown)
+
+
+def test_a_default_cta_text_with_a_format_spec_is_refused():
+    settings = SiteSettings(default_cta_body="Let's talk about {term!r:^99999}.")
+    with pytest.raises(ValidationError) as error:
+        settings.full_clean()
+    assert messages_for(error, "default_cta_body") == [
+        "Only {term} may be written in braces (it stands for the term's title); "
+        "“{term!r:^99999}” is not allowed."
     ]
+
+
+def test_a_cta_using_term_as_often_as_it_likes_is_accepted():
+    SiteSettings(
+        default_cta_heading="{term}? {term}!", default_cta_body="Let's discuss {term}."
+    ).full_clean()
+
+
+def test_a_default_cta_text_over_1000_characters_is_refused():
+    settings = SiteSettings(default_cta_body="Talk to us. " * 100)
+    with pytest.raises(ValidationError) as error:
+        settings.full_clean()
+    assert messages_for(error, "default_cta_body") == [
+        "Ensure this value has at most 1000 characters (it has 1200)."
+    ]
+
+
+@pytest.mark.parametrize(
+    "name", ["AI Advisory\nBcc: everyone@example.net", "AI\rAdvisory", "AI\tAdvisory", "AI\x00"]
+)
+def test_an_organisation_name_with_a_line_break_or_control_character_is_refused(name):
+    settings = SiteSettings(organisation_name=name)
+    with pytest.raises(ValidationError) as error:
+        settings.full_clean()
+    assert messages_for(error, "organisation_name") == [
+        "Write this on one line: line breaks, tabs and control characters are not allowed."
+    ]
+
+
+def test_a_terms_own_cta_follows_the_same_rules_as_the_default():
+    term = TermFactory.build(
+        category=CategoryFactory(), cta_heading="Help with {term:>9999}?", cta_body="x" * 1001
+    )
+    with pytest.raises(ValidationError) as error:
+        term.full_clean()
+    assert messages_for(error, "cta_heading") == [
+        "Only {term} may be written in braces (it stands for the term's title); "
+        "“{term:>9999}” is not allowed."
+    ]
+    assert messages_for(error, "cta_body") == [
+        "Ensure this value has at most 1000 characters (it has 1001)."
+    ]
+
+
+def test_a_title_with_a_control_character_is_refused_and_line_breaks_are_folded():
+    term = TermFactory.build(category=CategoryFactory(), title="Model\x07Card")
+    with pytest.raises(ValidationError) as error:
+        term.full_clean()
+    assert messages_for(error, "title") == ["The title cannot contain control characters."]
+
+    term.title = "Model\nCard"
+    term.full_clean()
+    assert term.title == "Model Card"
 
 
 def test_site_settings_refuse_an_inquiry_recipient_that_is_not_an_email_address():
@@ -242,6 +316,22 @@ def test_the_call_to_action_defaults_to_the_site_wide_wording():
 def test_a_terms_own_call_to_action_wins_over_the_default():
     term = TermFactory(cta_heading="Planning a RAG pilot?", cta_body="Talk to us.")
     assert SiteSettings.load().call_to_action(term) == ("Planning a RAG pilot?", "Talk to us.")
+
+
+def test_the_call_to_action_puts_the_title_for_term_and_nothing_else():
+    term = TermFactory(title="RAG", cta_body="{term}: {term}. Braces {0} stay as typed.")
+    site = SiteSettings(default_cta_heading="Need help with {term}?")
+    assert site.call_to_action(term) == (
+        "Need help with RAG?",
+        "RAG: RAG. Braces {0} stay as typed.",
+    )
+
+
+def test_a_default_stored_with_a_format_spec_before_the_rule_is_shown_as_typed():
+    """No str.format: a width stored before validation existed cannot blow up a page."""
+    site = SiteSettings(default_cta_heading="Need help with {term:>2000000}?")
+    heading, _body = site.call_to_action(TermFactory(title="RAG"))
+    assert heading == "Need help with {term:>2000000}?"
 
 
 def test_publishing_stamps_the_first_publication_time_once():

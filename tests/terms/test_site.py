@@ -220,6 +220,33 @@ def test_the_call_to_action_names_the_term_and_links_to_the_advisory_form(client
     assert button["href"] == "/advisory/?term=guardrails"
 
 
+def test_a_reworded_default_call_to_action_puts_the_terms_title_for_term(client):
+    SiteSettings.load()
+    SiteSettings.objects.filter(pk=1).update(
+        default_cta_heading="Questions about {term}?", default_cta_body="{term}: ask us."
+    )
+    TermFactory(title="Guardrails", slug="guardrails")
+
+    html, page = get_page(client, "/glossary/guardrails/")
+
+    assert ("h2", "Questions about Guardrails?") in page.headings
+    assert "<p>Guardrails: ask us.</p>" in html
+
+
+def test_a_call_to_action_stored_with_a_format_width_cannot_blow_up_the_page(client):
+    """Stored before the rule (validation cannot reach old rows): shown as typed, not
+    padded to two million characters."""
+    SiteSettings.load()
+    SiteSettings.objects.filter(pk=1).update(default_cta_heading="Need help with {term:>2000000}?")
+    TermFactory(title="Guardrails", slug="guardrails")
+
+    response = client.get("/glossary/guardrails/")
+
+    assert response.status_code == 200
+    assert len(response.content) < 50_000
+    assert ("h2", "Need help with {term:>2000000}?") in Page(response.content.decode()).headings
+
+
 def test_the_term_page_runs_a_fixed_number_of_queries(
     client, full_term, django_assert_max_num_queries
 ):
