@@ -8,9 +8,9 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from terms.roles import ADVISORY_TEAM
 
 from . import selectors, services
-from .models import Inquiry, OutgoingEmail
+from .models import Inquiry, LeadRouting, LeadRoutingChange, OutgoingEmail
 
 VISITOR_FIELDS = [
     "name",
@@ -360,3 +360,91 @@ class InquiryAdmin(admin.ModelAdmin):
             "report": report,
         }
         return TemplateResponse(request, "admin/advisory/inquiry/leads.html", context)
+
+
+@admin.register(LeadRouting)
+class LeadRoutingAdmin(admin.ModelAdmin):
+    """Who is told of new inquiries: the Advisory team's and superusers' (their
+    permission, given by a data migration), never the Editors'. Saving goes through
+    services.lead_routing_change, which records the change and emails it."""
+
+    fields = ["inquiry_recipients", "send_inquiry_acknowledgement", "recent_changes"]
+    readonly_fields = ["recent_changes"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        routing = LeadRouting.load()
+        return HttpResponseRedirect(reverse("admin:advisory_leadrouting_change", args=[routing.pk]))
+
+    def save_model(self, request, obj, form, change):
+        services.lead_routing_change(
+            changed_by=request.user,
+            **{field: getattr(obj, field) for field in LeadRouting.FIELDS},
+        )
+
+    @admin.display(description=_("recent changes"))
+    def recent_changes(self, routing):
+        changes = LeadRoutingChange.objects.all()[:5]
+        if not changes:
+            return _("No changes recorded yet.")
+        rows = format_html_join(
+            "",
+            "<li>{}: {} by {}</li>",
+            (
+                (when(change.changed_at), change.get_field_display(), change.changed_by_name)
+                for change in changes
+            ),
+        )
+        return format_html(
+            '<ul>{}</ul><a href="{}">{}</a>',
+            rows,
+            reverse("admin:advisory_leadroutingchange_changelist"),
+            _("Every change"),
+        )
+
+
+@admin.register(LeadRoutingChange)
+class LeadRoutingChangeAdmin(admin.ModelAdmin):
+    """The record of changes to the lead routing, read-only for everyone."""
+
+    list_display = ["changed_at", "changed_by_name", "field", "before", "after", "notice"]
+    list_filter = ["field", "notice", ("changed_at", admin.DateFieldListFilter)]
+    search_fields = ["changed_by_name", "old_value", "new_value"]
+    date_hierarchy = "changed_at"
+    fields = [
+        "changed_at",
+        "changed_by_name",
+        "field",
+        "old_value",
+        "new_value",
+        "notice",
+        "notice_to",
+        "notice_attempts",
+        "notice_sent_at",
+        "notice_error",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("before"))
+    def before(self, change):
+        return change.old_value.replace("\n", ", ") or "—"
+
+    @admin.display(description=_("after"))
+    def after(self, change):
+        return change.new_value.replace("\n", ", ") or "—"

@@ -7,12 +7,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from terms.roles import ADVISORY_TEAM
 from terms.selectors import site_settings
 from terms.text import one_line
 
-from .models import Inquiry, OutgoingEmail
+from .models import Inquiry, LeadRouting, LeadRoutingChange, OutgoingEmail, recipient_list
 
 
 class NoRecipients(Exception):
@@ -20,12 +21,22 @@ class NoRecipients(Exception):
 
 
 def team_recipients() -> list[str]:
-    """ADVISORY_NOTIFY_EMAILS, else the site settings' list, else the Advisory team members."""
+    """ADVISORY_NOTIFY_EMAILS, else the lead routing's list, else the Advisory team members."""
     if settings.ADVISORY_NOTIFY_EMAILS:
         return list(settings.ADVISORY_NOTIFY_EMAILS)
-    configured = site_settings().inquiry_recipient_list()
+    return routed_to(LeadRouting.load().inquiry_recipients)
+
+
+def routed_to(recipients: str) -> list[str]:
+    """Who a lead routing list sends inquiries to: its addresses, else, when it is empty,
+    the Advisory team members' own (ADVISORY_NOTIFY_EMAILS aside)."""
+    configured = recipient_list(recipients)
     if configured:
         return configured
+    return team_member_addresses()
+
+
+def team_member_addresses() -> list[str]:
     members = (
         get_user_model()
         .objects.filter(groups__name=ADVISORY_TEAM, is_active=True)
@@ -76,6 +87,28 @@ def compose(email: OutgoingEmail) -> EmailMessage:
     return message
 
 
+def lead_routing_notice(change: LeadRoutingChange) -> EmailMessage:
+    """The email telling those who were told of inquiries, and those who are told now, that
+    the recipients changed: who changed them and when, before and after. No lead data."""
+    before, after = recipient_list(change.old_value), recipient_list(change.new_value)
+    context = {
+        "change": change,
+        "before": before,
+        "after": after,
+        "overridden_by": list(settings.ADVISORY_NOTIFY_EMAILS),
+        "routing_url": settings.SITE_URL + reverse("admin:advisory_leadrouting_changelist"),
+        "history_url": settings.SITE_URL + reverse("admin:advisory_leadroutingchange_changelist"),
+    }
+    message = EmailMessage(
+        subject="Lead routing changed: who is told of new advisory inquiries",
+        body=render_to_string("advisory/email/lead_routing_changed.txt", context),
+        to=recipient_list(change.notice_to),
+        headers={"Message-ID": change.message_id},
+    )
+    message.message()  # a header Django refuses is found before the mail server is called
+    return message
+
+
 def refused_codes(error: smtplib.SMTPRecipientsRefused) -> list[int]:
     return sorted({code for code, _reply in error.recipients.values()})
 
@@ -84,7 +117,7 @@ def error_summary(error: Exception) -> str:
     """What went wrong: the exception's class and the SMTP code, never the server's reply,
     which may quote an address. "SMTPRecipientsRefused (550)", "ConnectionRefusedError (111)"."""
     if isinstance(error, NoRecipients):
-        return "No recipients: set ADVISORY_NOTIFY_EMAILS or the site settings' list."
+        return "No recipients: set ADVISORY_NOTIFY_EMAILS or the lead routing's list."
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         code = ", ".join(str(code) for code in refused_codes(error))
     else:

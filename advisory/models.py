@@ -4,6 +4,7 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
@@ -245,3 +246,151 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_scope_display()} {self.key_hash[:12]}…"
+
+
+RECIPIENTS_MAX = 20
+
+
+class LeadRouting(models.Model):
+    """Where new inquiries go: who is told of them, and whether the visitor gets an
+    acknowledgement. The one record (primary key 1), the Advisory team's to change (not
+    the Editors': whoever sets the recipients receives every lead). Every change is
+    recorded (LeadRoutingChange) and the recipients before and after are emailed, through
+    advisory.services.lead_routing_change."""
+
+    inquiry_recipients = models.TextField(
+        _("who is told of new inquiries"),
+        blank=True,
+        help_text=_(
+            "Email addresses, one per line, e.g. advisory@example.org. The "
+            "ADVISORY_NOTIFY_EMAILS environment variable, when set, takes precedence; with "
+            "neither, every member of the Advisory team with an email address is told. A "
+            "change is emailed to the addresses told before it and after it."
+        ),
+    )
+    send_inquiry_acknowledgement = models.BooleanField(
+        _("acknowledge inquiries by email"),
+        default=True,
+        help_text=_("Send visitors an email confirming that their inquiry arrived."),
+    )
+
+    FIELDS = ("inquiry_recipients", "send_inquiry_acknowledgement")
+
+    class Meta:
+        verbose_name = _("lead routing")
+        verbose_name_plural = _("lead routing")
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="lead_routing_single_row"),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Lead routing"))
+
+    @classmethod
+    def load(cls) -> "LeadRouting":
+        routing, _created = cls.objects.get_or_create(pk=1)
+        return routing
+
+    def clean(self) -> None:
+        addresses = []
+        for line in self.inquiry_recipients.splitlines():
+            address = line.strip()
+            if not address:
+                continue
+            try:
+                validate_email(address)
+            except ValidationError as error:
+                raise ValidationError(
+                    {
+                        "inquiry_recipients": ValidationError(
+                            _("“%(address)s” is not an email address. Write one address per line."),
+                            code="invalid_recipient",
+                            params={"address": address[:100]},
+                        )
+                    }
+                ) from error
+            if address.casefold() not in (known.casefold() for known in addresses):
+                addresses.append(address)
+        if len(addresses) > RECIPIENTS_MAX:
+            raise ValidationError(
+                {
+                    "inquiry_recipients": ValidationError(
+                        _("Write at most %(limit)d addresses (there are %(count)d)."),
+                        code="too_many_recipients",
+                        params={"limit": RECIPIENTS_MAX, "count": len(addresses)},
+                    )
+                }
+            )
+        # Stored as read: one address a line, no blanks or repeats; a change is a change
+        # of who is told, not of spacing.
+        self.inquiry_recipients = "\n".join(addresses)
+
+    def inquiry_recipient_list(self) -> list[str]:
+        return recipient_list(self.inquiry_recipients)
+
+
+def recipient_list(text: str) -> list[str]:
+    """The addresses in a recipients field: one a line, blank lines ignored."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class LeadRoutingChange(models.Model):
+    """One field of the lead routing changed: who, when, from what to what. Written by
+    advisory.services.lead_routing_change and never edited; the admin shows it read-only.
+
+    A change of the recipients also emails everyone told of inquiries before it or after
+    it (``notice_to``); the notice's fields say what became of that email."""
+
+    class Notice(models.TextChoices):
+        NOT_SENT = "not_sent", _("No email (not a change of who is told)")
+        NOBODY = "nobody", _("Nobody to tell")
+        PENDING = "pending", _("Pending")
+        RETRYING = "retrying", _("Failed, will retry")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed, will not retry")
+
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now, db_index=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Kept if the account is deleted: the record still says who it was.
+    changed_by_name = models.CharField(_("changed by (user name)"), max_length=150)
+    field = models.CharField(
+        _("setting"),
+        max_length=50,
+        choices=[
+            ("inquiry_recipients", _("who is told of new inquiries")),
+            ("send_inquiry_acknowledgement", _("acknowledge inquiries by email")),
+        ],
+    )
+    old_value = models.TextField(_("before"), blank=True)
+    new_value = models.TextField(_("after"), blank=True)
+
+    notice_to = models.TextField(_("emailed to"), blank=True)
+    notice = models.CharField(
+        _("email about the change"),
+        max_length=20,
+        choices=Notice.choices,
+        default=Notice.NOT_SENT,
+    )
+    notice_attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    notice_sent_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+    notice_error = models.CharField(_("last error"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("lead routing change")
+        verbose_name_plural = _("lead routing changes")
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        when = self.changed_at.strftime("%Y-%m-%d %H:%M")
+        return f"{self.get_field_display()}: {when} by {self.changed_by_name}"
+
+    @property
+    def message_id(self) -> str:
+        return f"<lead-routing-change-{self.pk}@{message_id_domain()}>"

@@ -21,7 +21,14 @@ from terms.selectors import site_settings
 
 from . import idempotency, mail
 from .forms import InquiryForm, consent_wording
-from .models import IdempotencyRecord, Inquiry, OutgoingEmail
+from .models import (
+    IdempotencyRecord,
+    Inquiry,
+    LeadRouting,
+    LeadRoutingChange,
+    OutgoingEmail,
+    recipient_list,
+)
 
 logger = logging.getLogger(__name__)
 Status = OutgoingEmail.Status
@@ -162,7 +169,7 @@ def inquiry_submit(
         inquiry.spam_reasons = "; ".join(reasons)
         inquiry.notification = Inquiry.Notification.NOT_SENT
     kinds = [OutgoingEmail.Kind.TEAM]
-    if site_settings().send_inquiry_acknowledgement:
+    if LeadRouting.load().send_inquiry_acknowledgement:
         kinds.append(OutgoingEmail.Kind.ACKNOWLEDGEMENT)
     idempotency.records_purge()
     try:
@@ -486,6 +493,142 @@ def notifications_sweep() -> int:
     if queued:
         logger.warning("Queued %s inquiries whose emails were overdue with no attempt.", queued)
     return queued
+
+
+# Lead routing -----------------------------------------------------------------------
+
+
+def _routing_value(routing: LeadRouting, field: str) -> str:
+    value = getattr(routing, field)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "\n".join(recipient_list(value))  # as clean() stores it: spacing is no change
+
+
+def lead_routing_change(*, changed_by, **values) -> list[LeadRoutingChange]:
+    """Change the lead routing (``inquiry_recipients``, ``send_inquiry_acknowledgement``)
+    as ``changed_by``, recording each changed field: who, when, before, after.
+
+    A change of the recipients is emailed, by the worker once this is committed, to every
+    address told of inquiries before it or after it (each list, or the Advisory team's
+    members when it is empty; ADVISORY_NOTIFY_EMAILS too, when set), so that whoever
+    stops getting the leads hears of it. Raises ValidationError (per field) for values
+    the model refuses. Returns the recorded changes, none if nothing changed."""
+    unknown = set(values) - set(LeadRouting.FIELDS)
+    if unknown:
+        raise TypeError(f"not lead routing fields: {sorted(unknown)}")
+    now = timezone.now()
+    with transaction.atomic():
+        LeadRouting.load()
+        # Locked: two changes at once are recorded one after the other, each from what
+        # the other left.
+        routing = LeadRouting.objects.select_for_update().get(pk=1)
+        before = {field: _routing_value(routing, field) for field in LeadRouting.FIELDS}
+        told_before = mail.routed_to(routing.inquiry_recipients)
+        for field, value in values.items():
+            setattr(routing, field, value)
+        routing.full_clean()
+        changes = []
+        for field in LeadRouting.FIELDS:
+            after = _routing_value(routing, field)
+            if after == before[field]:
+                continue
+            change = LeadRoutingChange(
+                changed_at=now,
+                changed_by=changed_by,
+                changed_by_name=changed_by.get_username() if changed_by else "",
+                field=field,
+                old_value=before[field],
+                new_value=after,
+            )
+            if field == "inquiry_recipients":
+                told = [*told_before, *mail.routed_to(after), *settings.ADVISORY_NOTIFY_EMAILS]
+                audience: dict[str, str] = {}
+                for address in told:  # each once, ignoring case, in order
+                    audience.setdefault(address.casefold(), address)
+                change.notice_to = "\n".join(audience.values())
+                change.notice = (
+                    LeadRoutingChange.Notice.PENDING
+                    if audience
+                    else LeadRoutingChange.Notice.NOBODY
+                )
+            changes.append(change)
+        if not changes:
+            return []
+        routing.save()
+        LeadRoutingChange.objects.bulk_create(changes)
+        for change in changes:
+            if change.notice == LeadRoutingChange.Notice.PENDING:
+                # Written in this transaction: the worker sees the task once the change
+                # is committed, and never without it.
+                _queue_routing_notice(change.pk)
+    for change in changes:
+        logger.info(
+            "Lead routing changed: %s, by user %s.", change.field, getattr(changed_by, "pk", None)
+        )
+    return changes
+
+
+def _queue_routing_notice(change_id: int, *, run_after: datetime | None = None) -> None:
+    from .tasks import notify_lead_routing_change
+
+    task = (
+        notify_lead_routing_change
+        if run_after is None
+        else notify_lead_routing_change.using(run_after=run_after)
+    )
+    task.enqueue(change_id)
+
+
+def lead_routing_notice_send(change_id: int) -> str:
+    """Email a change of the recipients to ``notice_to``, if not sent yet: the mail server
+    is called outside any transaction, then the outcome recorded; temporary failures are
+    retried as inquiry emails are (1 minute later, doubling, for
+    ADVISORY_NOTIFY_GIVE_UP_AFTER), permanent ones marked failed. Run twice (a dead
+    worker's task run again), it may send twice, with the same Message-ID."""
+    if transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lead_routing_notice_send runs outside any transaction.")
+    Notice = LeadRoutingChange.Notice
+    now = timezone.now()
+    with transaction.atomic():
+        change = LeadRoutingChange.objects.select_for_update().filter(pk=change_id).first()
+        if change is None:
+            return "change no longer recorded"
+        if change.notice not in (Notice.PENDING, Notice.RETRYING):
+            return f"nothing to send ({change.notice})"
+        change.notice_attempts += 1
+        change.save(update_fields=["notice_attempts"])
+    try:
+        mail.lead_routing_notice(change).send()
+        error = None
+    except Exception as failure:  # any error: recorded, and retried unless permanent
+        error = failure
+    with transaction.atomic():
+        change = LeadRoutingChange.objects.select_for_update().get(pk=change_id)
+        if error is None:
+            change.notice, change.notice_sent_at, change.notice_error = Notice.SENT, now, ""
+            outcome = "sent"
+        else:
+            summary = mail.error_summary(error)
+            give_up = timedelta(seconds=settings.ADVISORY_NOTIFY_GIVE_UP_AFTER)
+            if mail.error_is_permanent(error) or now - change.changed_at >= give_up:
+                change.notice = Notice.FAILED
+                outcome = f"failed ({summary}); will not retry"
+            else:
+                change.notice = Notice.RETRYING
+                retry_at = now + retry_delay(change.notice_attempts)
+                _queue_routing_notice(change.pk, run_after=retry_at)
+                outcome = f"failed ({summary}); retry at {retry_at.isoformat()}"
+            change.notice_error = summary
+            logger.log(
+                logging.WARNING if change.notice == Notice.RETRYING else logging.ERROR,
+                "The email about lead routing change %s failed (%s), attempt %s.",
+                change.pk,
+                summary,
+                change.notice_attempts,
+            )
+        change.save(update_fields=["notice", "notice_sent_at", "notice_error"])
+    return outcome
 
 
 # The team's work --------------------------------------------------------------------

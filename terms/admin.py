@@ -459,13 +459,9 @@ class ReferenceAdmin(admin.ModelAdmin):
 
 @admin.register(SiteSettings)
 class SiteSettingsAdmin(admin.ModelAdmin):
-    fieldsets = [
-        (None, {"fields": ["organisation_name", "default_cta_heading", "default_cta_body"]}),
-        (
-            _("Advisory inquiries"),
-            {"fields": ["inquiry_recipients", "send_inquiry_acknowledgement"]},
-        ),
-    ]
+    # Content only: who is told of new inquiries is the Advisory team's (advisory's
+    # LeadRoutingAdmin), never the Editors'.
+    fields = ["organisation_name", "default_cta_heading", "default_cta_body"]
 
     def has_add_permission(self, request):
         return False

@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.validators import MaxLengthValidator, URLValidator, validate_email
+from django.core.validators import MaxLengthValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -620,7 +620,11 @@ class TermReference(OrderedItem):
 
 
 class SiteSettings(models.Model):
-    """The one site-wide settings record (primary key 1), editable in the admin."""
+    """The one site-wide content settings record (primary key 1), the Editors' to change.
+
+    Who is told of new inquiries is not here: that is the Advisory team's
+    (advisory.models.LeadRouting).
+    """
 
     organisation_name = models.CharField(
         _("organisation name"),
@@ -655,20 +659,6 @@ class SiteSettings(models.Model):
             "At most 1,000 characters. {term} is replaced by the term's title; no other braces."
         ),
     )
-    inquiry_recipients = models.TextField(
-        _("who is told of new inquiries"),
-        blank=True,
-        help_text=_(
-            "Email addresses, one per line. The ADVISORY_NOTIFY_EMAILS environment variable, "
-            "when set, takes precedence; with neither, every member of the Advisory team "
-            "with an email address is told."
-        ),
-    )
-    send_inquiry_acknowledgement = models.BooleanField(
-        _("acknowledge inquiries by email"),
-        default=True,
-        help_text=_("Send visitors an email confirming that their inquiry arrived."),
-    )
 
     class Meta:
         verbose_name = _("site settings")
@@ -684,27 +674,6 @@ class SiteSettings(models.Model):
     def load(cls) -> "SiteSettings":
         settings, _created = cls.objects.get_or_create(pk=1)
         return settings
-
-    def clean(self) -> None:
-        errors = {}
-        for line in self.inquiry_recipients.splitlines():
-            address = line.strip()
-            if not address:
-                continue
-            try:
-                validate_email(address)
-            except ValidationError:
-                errors["inquiry_recipients"] = ValidationError(
-                    _("“%(address)s” is not an email address. Write one address per line."),
-                    code="invalid_recipient",
-                    params={"address": address},
-                )
-                break
-        if errors:
-            raise ValidationError(errors)
-
-    def inquiry_recipient_list(self) -> list[str]:
-        return [line.strip() for line in self.inquiry_recipients.splitlines() if line.strip()]
 
     def call_to_action(self, term: Term) -> tuple[str, str]:
         """The heading and text that close a term's page: the term's own, else the default,

@@ -18,6 +18,11 @@ EDITOR_PERMISSIONS = {
 ADVISORY_TEAM_PERMISSIONS = {
     "advisory": ["view_inquiry", "change_inquiry", "delete_inquiry", "export_inquiry"],
 }
+# Who is told of new inquiries, and the record of its changes: the Advisory team's only
+# (advisory migration 0007; the sets above stay as their migrations granted them).
+LEAD_ROUTING_PERMISSIONS = {
+    "advisory": ["view_leadrouting", "change_leadrouting", "view_leadroutingchange"],
+}
 
 
 def grant_role_permissions(apps, group_name: str, permissions: dict[str, list[str]]) -> None:

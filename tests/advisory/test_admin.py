@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django_tasks_db.models import DBTaskResult
 
-from advisory.models import Inquiry
+from advisory.models import Inquiry, LeadRouting, LeadRoutingChange
+from advisory.services import lead_routing_change
 from terms.roles import ADVISORY_TEAM, EDITORS
 
 from ..factories import CategoryFactory, InquiryFactory, TermFactory, UserFactory
@@ -187,6 +188,158 @@ def test_an_editor_cannot_list_inquiries_through_autocomplete(editor_client, edi
     )
     assert response.status_code == 403
     assert "Grace Hopper" not in response.text
+
+
+# Who may see and change the lead routing (who is told of new inquiries) ---------------
+
+ROUTING_LIST = reverse("admin:advisory_leadrouting_changelist")
+ROUTING = reverse("admin:advisory_leadrouting_change", args=[1])
+ROUTING_HISTORY = reverse("admin:advisory_leadrouting_history", args=[1])
+CHANGES = reverse("admin:advisory_leadroutingchange_changelist")
+
+
+NO_EMAIL = "No email (not a change of who is told)"
+
+
+def changelist_cells(response) -> list[tuple[str, ...]]:
+    """Each row of an admin list, its cells' texts in order."""
+    table = response.text.split('id="result_list"', 1)[1].split("</table>", 1)[0]
+    body = table.split("<tbody>", 1)[1]
+    cells = re.compile(r"<t[dh][^>]*>(.*?)</t[dh]>", re.S)
+    return [
+        tuple(" ".join(strip_tags(cell).split()) for cell in cells.findall(row))
+        for row in body.split("</tr>")[:-1]
+    ]
+
+
+def a_recorded_change(by) -> LeadRoutingChange:
+    (change,) = lead_routing_change(changed_by=by, inquiry_recipients="team@example.org")
+    return change
+
+
+def open_routing_page(client, page: str, change):
+    if page == "routing list":
+        return client.get(ROUTING_LIST)
+    if page == "routing":
+        return client.get(ROUTING)
+    if page == "routing history":
+        return client.get(ROUTING_HISTORY)
+    if page == "changes":
+        return client.get(CHANGES)
+    if page == "change record":
+        return client.get(reverse("admin:advisory_leadroutingchange_change", args=[change.pk]))
+    raise AssertionError(page)
+
+
+ROUTING_PAGES = ["routing list", "routing", "routing history", "changes", "change record"]
+
+
+@pytest.mark.parametrize("page", ROUTING_PAGES)
+def test_an_anonymous_visitor_is_sent_to_the_login_page_from_the_lead_routing(
+    client, advisory_member, page
+):
+    response = open_routing_page(client, page, a_recorded_change(advisory_member))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("admin:login") + "?next=")
+
+
+@pytest.mark.parametrize("page", ROUTING_PAGES)
+def test_an_editor_cannot_see_who_is_told_of_new_inquiries(editor_client, advisory_member, page):
+    response = open_routing_page(editor_client, page, a_recorded_change(advisory_member))
+    assert response.status_code == 403
+    assert "team@example.org" not in response.text
+
+
+def test_an_editor_cannot_change_who_is_told_of_new_inquiries(editor_client):
+    LeadRouting.objects.filter(pk=1).update(inquiry_recipients="team@example.org")
+    response = editor_client.post(
+        ROUTING, {"inquiry_recipients": "outsider@example.net", "send_inquiry_acknowledgement": ""}
+    )
+    assert response.status_code == 403
+    routing = LeadRouting.load()
+    assert (routing.inquiry_recipients, routing.send_inquiry_acknowledgement) == (
+        "team@example.org",
+        True,
+    )
+    assert not LeadRoutingChange.objects.exists()
+
+
+@pytest.mark.parametrize("page", ROUTING_PAGES)
+@pytest.mark.parametrize("role", ["advisory_member", "superuser"])
+def test_the_advisory_team_and_superusers_open_every_lead_routing_page(client, request, role, page):
+    user = request.getfixturevalue(role)
+    client.force_login(user)
+    response = open_routing_page(client, page, a_recorded_change(user))
+    if page == "routing list":  # the one record, opened straight away
+        assert (response.status_code, response.url) == (302, ROUTING)
+    else:
+        assert response.status_code == 200
+
+
+def test_an_advisory_member_changes_who_is_told_and_sees_the_change_recorded(
+    team_client, advisory_member
+):
+    response = team_client.post(
+        ROUTING, {"inquiry_recipients": "lead@example.org\nteam@example.org"}, follow=True
+    )
+
+    assert response.status_code == 200
+    routing = LeadRouting.load()
+    assert routing.inquiry_recipient_list() == ["lead@example.org", "team@example.org"]
+    assert routing.send_inquiry_acknowledgement is False
+    recorded = [row[1:] for row in changelist_cells(team_client.get(CHANGES))]  # not the time
+    assert recorded == [
+        (advisory_member.username, "acknowledge inquiries by email", "yes", "no", NO_EMAIL),
+        (
+            advisory_member.username,
+            "who is told of new inquiries",
+            "—",
+            "lead@example.org, team@example.org",
+            "Pending",
+        ),
+    ]
+
+
+def test_a_recipient_that_is_not_an_email_address_is_refused_next_to_the_field(team_client):
+    response = team_client.post(
+        ROUTING,
+        {"inquiry_recipients": "team@example.org\nsales at example dot com"},
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["inquiry_recipients"] == [
+        "“sales at example dot com” is not an email address. Write one address per line."
+    ]
+    assert not LeadRoutingChange.objects.exists()
+
+
+def test_the_record_of_changes_cannot_be_edited_added_or_deleted_even_by_a_superuser(
+    client, superuser
+):
+    change = a_recorded_change(superuser)
+    client.force_login(superuser)
+    page = reverse("admin:advisory_leadroutingchange_change", args=[change.pk])
+    assert client.post(page, {"new_value": "outsider@example.net"}).status_code == 403
+    delete = reverse("admin:advisory_leadroutingchange_delete", args=[change.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert client.get(reverse("admin:advisory_leadroutingchange_add")).status_code == 403
+    change.refresh_from_db()
+    assert change.new_value == "team@example.org"
+
+
+def test_the_admin_index_shows_the_lead_routing_to_the_advisory_team(team_client):
+    response = team_client.get(reverse("admin:index"))
+    assert ROUTING_LIST in response.text
+    assert CHANGES in response.text
+
+
+def test_the_admin_index_shows_an_editor_the_site_settings_but_not_the_lead_routing(
+    editor_client,
+):
+    response = editor_client.get(reverse("admin:index"))
+    assert reverse("admin:terms_sitesettings_changelist") in response.text
+    assert ROUTING_LIST not in response.text
+    assert CHANGES not in response.text
+    assert "Lead routing" not in response.text
 
 
 # The inbox ---------------------------------------------------------------------------

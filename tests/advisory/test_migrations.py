@@ -1,6 +1,10 @@
-"""The outbox migrations (advisory 0003 to 0005) on inquiries stored before them: each
-email an inquiry sent or was still to send becomes an outbox row with what was known of
-it, and migrating back puts the inquiry's own fields back."""
+"""Data migrations on what was stored before them.
+
+The outbox (advisory 0003 to 0005): each email an inquiry sent or was still to send
+becomes an outbox row with what was known of it, and migrating back puts the inquiry's
+own fields back. The lead routing (advisory 0007, terms 0013): who is told of inquiries
+and the acknowledgement switch move from the site settings to the Advisory team's own
+record, and back."""
 
 from datetime import timedelta
 
@@ -110,3 +114,52 @@ def test_every_email_of_an_older_inquiry_becomes_an_outbox_row_and_back_again(mi
     assert half.notification_error == "SMTPRecipientsRefused"
     assert (quiet.acknowledgement_wanted, told.acknowledgement_wanted) == (False, True)
     assert (spam.notification, spam.team_notified_at) == ("not_sent", None)
+
+
+BEFORE_LEAD_ROUTING = [
+    ("advisory", "0006_idempotency_record"),
+    ("terms", "0012_call_to_action_and_one_line_rules"),
+]
+AFTER_LEAD_ROUTING = [("terms", "0013_lead_routing_moved_out_of_site_settings")]
+
+
+def group_permissions(apps, name: str) -> set[str]:
+    group = apps.get_model("auth", "Group").objects.get(name=name)
+    return set(group.permissions.values_list("codename", flat=True))
+
+
+def test_the_lead_routing_moves_out_of_the_site_settings_to_the_advisory_team_and_back(
+    migrate_to,
+):
+    apps = migrate_to(BEFORE_LEAD_ROUTING)
+    apps.get_model("terms", "SiteSettings").objects.update_or_create(
+        pk=1,
+        defaults={
+            "organisation_name": "Northwind Advisory",
+            "inquiry_recipients": "team@example.org\nlead@example.org",
+            "send_inquiry_acknowledgement": False,
+        },
+    )
+
+    apps = migrate_to(AFTER_LEAD_ROUTING)
+
+    routing = apps.get_model("advisory", "LeadRouting").objects.get(pk=1)
+    assert routing.inquiry_recipients == "team@example.org\nlead@example.org"
+    assert routing.send_inquiry_acknowledgement is False
+    site = apps.get_model("terms", "SiteSettings").objects.get(pk=1)
+    assert site.organisation_name == "Northwind Advisory"
+    lead_routing = {"view_leadrouting", "change_leadrouting", "view_leadroutingchange"}
+    assert lead_routing <= group_permissions(apps, "Advisory team")
+    assert not lead_routing & group_permissions(apps, "Editors")
+
+    apps.get_model("advisory", "LeadRouting").objects.filter(pk=1).update(
+        inquiry_recipients="team@example.org"
+    )
+    apps = migrate_to(BEFORE_LEAD_ROUTING)
+
+    site = apps.get_model("terms", "SiteSettings").objects.get(pk=1)
+    assert (site.inquiry_recipients, site.send_inquiry_acknowledgement) == (
+        "team@example.org",
+        False,
+    )
+    assert not lead_routing & group_permissions(apps, "Advisory team")

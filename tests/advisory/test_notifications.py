@@ -26,7 +26,7 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from advisory.models import Inquiry, OutgoingEmail
+from advisory.models import Inquiry, LeadRouting, OutgoingEmail
 from advisory.services import inquiries_set_status, inquiry_notify, inquiry_submit
 from terms.models import SiteSettings
 from terms.roles import ADVISORY_TEAM, EDITORS
@@ -166,9 +166,7 @@ def test_an_inquiry_rolled_back_with_its_transaction_leaves_no_task_and_sends_no
 def test_the_environment_setting_decides_who_is_told_before_anything_else(
     valid_inquiry_data,
 ):
-    SiteSettings.objects.update_or_create(
-        pk=1, defaults={"inquiry_recipients": "settings-list@example.org"}
-    )
+    LeadRouting.objects.filter(pk=1).update(inquiry_recipients="routing-list@example.org")
     UserFactory(email="member@example.org", roles=[ADVISORY_TEAM])
 
     submit(valid_inquiry_data)
@@ -177,13 +175,13 @@ def test_the_environment_setting_decides_who_is_told_before_anything_else(
     assert mail.outbox[0].to == TEAM
 
 
-def test_without_the_environment_setting_the_site_settings_list_is_told(
+def test_without_the_environment_setting_the_lead_routing_list_is_told(
     settings, valid_inquiry_data
 ):
     settings.ADVISORY_NOTIFY_EMAILS = []
-    site = SiteSettings.load()
-    site.inquiry_recipients = "first@example.org\n\n  second@example.org  \n"
-    site.save()
+    routing = LeadRouting.load()
+    routing.inquiry_recipients = "first@example.org\n\n  second@example.org  \n"
+    routing.save()
     UserFactory(email="member@example.org", roles=[ADVISORY_TEAM])
 
     submit(valid_inquiry_data)
@@ -228,9 +226,9 @@ def test_with_nobody_to_tell_the_team_mail_waits_and_says_what_to_configure(
 
 
 def test_with_acknowledgements_switched_off_only_the_team_is_mailed(valid_inquiry_data):
-    site = SiteSettings.load()
-    site.send_inquiry_acknowledgement = False
-    site.save()
+    routing = LeadRouting.load()
+    routing.send_inquiry_acknowledgement = False
+    routing.save()
 
     inquiry = submit(valid_inquiry_data)
     run_worker()

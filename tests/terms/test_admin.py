@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from advisory.models import LeadRouting
 from terms.models import FAQ, KeyConsideration, SiteSettings, Term, TermReference
 
 from ..factories import (
@@ -367,6 +368,22 @@ def site_settings_form(**fields) -> dict:
         "default_cta_body": "Let's talk about {term}.",
         **fields,
     }
+
+
+def test_the_site_settings_hold_content_only_not_who_is_told_of_inquiries(editor_client):
+    LeadRouting.objects.filter(pk=1).update(inquiry_recipients="team@example.org")
+    form = editor_client.get(SITE_SETTINGS).context["adminform"].form
+    assert list(form.fields) == ["organisation_name", "default_cta_heading", "default_cta_body"]
+
+    data = site_settings_form(
+        inquiry_recipients="outsider@example.net", send_inquiry_acknowledgement=""
+    )
+    assert editor_client.post(SITE_SETTINGS, data).status_code == 302
+    routing = LeadRouting.load()
+    assert (routing.inquiry_recipients, routing.send_inquiry_acknowledgement) == (
+        "team@example.org",
+        True,
+    )
 
 
 @pytest.mark.parametrize(

@@ -288,21 +288,6 @@ def test_a_title_with_a_control_character_is_refused_and_line_breaks_are_folded(
     assert term.title == "Model Card"
 
 
-def test_site_settings_refuse_an_inquiry_recipient_that_is_not_an_email_address():
-    settings = SiteSettings(inquiry_recipients="team@example.com\nsales at example dot com")
-    with pytest.raises(ValidationError) as error:
-        settings.full_clean()
-    assert messages_for(error, "inquiry_recipients") == [
-        "“sales at example dot com” is not an email address. Write one address per line."
-    ]
-
-
-def test_site_settings_read_inquiry_recipients_one_per_line_ignoring_blank_lines():
-    settings = SiteSettings(inquiry_recipients=" team@example.com \n\nlead@example.com\n")
-    settings.full_clean()
-    assert settings.inquiry_recipient_list() == ["team@example.com", "lead@example.com"]
-
-
 # Behaviour ---------------------------------------------------------------------------
 
 
