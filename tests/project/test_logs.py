@@ -19,8 +19,7 @@ from wsgiref.util import FileWrapper
 
 import pytest
 from django.core.cache import cache
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from glossary_project.logs import JsonFormatter, RequestLogMiddleware, current_request_id
@@ -28,7 +27,7 @@ from glossary_project.wsgi import application
 from terms.models import SiteSettings
 
 from ..factories import InquiryFactory, TermFactory
-from ..helpers.wsgi import call_wsgi
+from ..helpers.wsgi import call_wsgi, connections_kept_open
 from ..helpers.wsgi import environ_for as helper_environ
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -88,12 +87,8 @@ def site(settings, db):
     settings.ALLOWED_HOSTS = ["glossary.test"]
     settings.API_RESPONSE_CACHE = True
     cache.clear()
-    # As Django's test client does: keep the test's connection (and transaction) open.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+    with connections_kept_open():
+        yield
     cache.clear()
 
 
