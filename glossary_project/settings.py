@@ -5,6 +5,7 @@ on explicitly (scripts/start does); everything else gets production-safe default
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "corsheaders",
     "csp",
+    "axes",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -115,6 +117,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
+    # Turns a locked-out admin login into the lock-out page (glossary_project/logins.py).
+    "axes.middleware.AxesMiddleware",
     # Last, so it sees a view's exception first: a lost database is a 503, not a 500.
     "glossary_project.errors.DatabaseUnavailableMiddleware",
 ]
@@ -249,6 +253,26 @@ CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS", "POST"]
 # Front ends may send an inquiry with an Idempotency-Key and read whether it was replayed.
 CORS_ALLOW_HEADERS = (*default_headers, "idempotency-key")
 CORS_EXPOSE_HEADERS = ["Idempotent-Replayed", "Retry-After"]
+
+# Admin logins (django-axes): after ADMIN_LOGIN_FAILURE_LIMIT wrong passwords for one
+# account, or from one address, that account or address is locked out for
+# ADMIN_LOGIN_COOLOFF_MINUTES (README "Security"). Superusers unlock in the admin
+# ("Access attempts") or with manage.py axes_reset, axes_reset_username, axes_reset_ip.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("ADMIN_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("ADMIN_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
+# Tries during a lock-out do not prolong it: "try again in 15 minutes" stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+# Failed attempts are kept for the cool-off only; successful logins are not recorded.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_CLIENT_IP_CALLABLE = "glossary_project.logins.client_address"
+AXES_CLIENT_STR_CALLABLE = "glossary_project.logins.client_description"
+AXES_LOCKOUT_CALLABLE = "glossary_project.logins.locked_out"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -405,6 +429,9 @@ LOGGING = {
         # To the root handler only: Django's own console handler would print each of its
         # development messages a second time, without the request id.
         "django": {"handlers": [], "level": "INFO"},
+        # Admin login failures and lock-outs (warnings, clients as keyed hashes: see
+        # glossary_project/logins.py), not its start-up banner and every successful login.
+        "axes": {"level": "WARNING"},
         # runserver's access line, exactly as Django's DEFAULT_LOGGING has it (configuring
         # "django" resets its children, so it is restated here).
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
