@@ -19,7 +19,7 @@ from ..factories import (
     TermReferenceFactory,
     UserFactory,
 )
-from ..helpers.browser import choose, log_in
+from ..helpers.browser import PASSWORD, choose, log_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -43,6 +43,7 @@ class Watch:
 
     def __init__(self, context: BrowserContext, site: str):
         self.site = site
+        self.expected_statuses: set[int] = set()  # failures a test provokes on purpose
         self.problems: list[str] = []
         self.documents: list[str] = []
         context.expose_binding("reportViolation", lambda _source, text: self.note(text))
@@ -66,7 +67,8 @@ class Watch:
 
     def _response(self, response) -> None:
         # The admin names no icon, so the browser asks for /favicon.ico (404).
-        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+        expected = response.status in self.expected_statuses
+        if response.status >= 400 and not expected and not response.url.endswith("/favicon.ico"):
             self.note(f"{response.status} for {response.url}")
         if response.request.resource_type != "document":
             return
@@ -165,6 +167,25 @@ def test_an_editor_edits_and_previews_a_term_in_the_admin_without_a_policy_viola
     page.get_by_label("Title:", exact=True).press("Tab")
     expect(page.get_by_label("Slug:", exact=True)).to_have_value("sparse-autoencoder")
     assert any("/preview/" in url for url in watch.documents)
+
+
+def test_after_five_wrong_passwords_the_login_page_says_the_account_is_locked(watched_page):
+    UserFactory(username="eddie", is_staff=True, roles=[EDITORS])
+    page, watch = watched_page()
+    watch.expected_statuses.add(429)  # the lock-out
+
+    page.goto("/admin/login/")
+    for _ in range(5):
+        page.get_by_label("Username:", exact=True).fill("eddie")
+        page.get_by_label("Password:", exact=True).fill("not-the-password")
+        page.get_by_role("button", name="Log in").click()
+    page.get_by_label("Username:", exact=True).fill("eddie")
+    page.get_by_label("Password:", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("Too many failed logins")
+    expect(page.get_by_role("alert")).to_contain_text("15 minutes")
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
 
 
 def test_a_front_end_developer_reads_the_api_docs_without_a_policy_violation(watched_page):
