@@ -3,9 +3,10 @@
 ``GET /health/live``: the process answers. ``GET /health/ready``: it can do its work:
 PostgreSQL (or SQLite) answers and every migration is applied. Redis and the worker are
 reported, as "degraded" when they fail, without failing readiness: the site works without
-them (README "When things fail"). JSON, never cached, no addresses or secrets. Answered
-first in the middleware stack, so neither the HTTPS redirect nor the host check applies
-to probes that come by plain HTTP and by IP address.
+them (README "When things fail"). JSON, never cached, no addresses or secrets, with the
+headers every response has. Answered before anything reads the Host header, and exempt
+from the HTTPS redirect (SECURE_REDIRECT_EXEMPT), so probes may come by plain HTTP and by
+IP address.
 """
 
 import time

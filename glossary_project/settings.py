@@ -5,10 +5,12 @@ on explicitly (scripts/start does); everything else gets production-safe default
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from corsheaders.defaults import default_headers
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -74,6 +76,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "corsheaders",
+    "csp",
+    "axes",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -87,22 +91,34 @@ INSTALLED_APPS = [
     "advisory",
 ]
 
+# The headers every response carries: HSTS, nosniff, Referrer- and Cross-Origin-Opener-
+# Policy, Content-Security-Policy, Permissions-Policy, frame denial, CORS for allowed origins.
+# The WSGI fast path's 429, built outside this stack, is given them by running it through
+# the same middleware (glossary_project/headers.py); cached API answers are stored with them.
+RESPONSE_HEADER_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost of these, so that the CORS preflights it answers itself get the rest.
+    "corsheaders.middleware.CorsMiddleware",
+]
 MIDDLEWARE = [
-    # Probes first: plain HTTP and any Host header are fine for /health/.
-    "glossary_project.health.HealthCheckMiddleware",
     # First: a repeated anonymous API read is answered from the cache with the headers
     # the rest of the stack gave it the first time (CORS ones are kept per Origin).
     "glossary_project.httpcache.middleware.HttpCacheMiddleware",
-    "corsheaders.middleware.CorsMiddleware",
-    "django.middleware.security.SecurityMiddleware",
+    *RESPONSE_HEADER_MIDDLEWARE,
+    # Probes next: plain HTTP (SECURE_REDIRECT_EXEMPT) and any Host header are fine for /health/.
+    "glossary_project.health.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
+    # Turns a locked-out admin login into the lock-out page (glossary_project/logins.py).
+    "axes.middleware.AxesMiddleware",
     # Last, so it sees a view's exception first: a lost database is a 503, not a 500.
     "glossary_project.errors.DatabaseUnavailableMiddleware",
 ]
@@ -229,7 +245,6 @@ SPECTACULAR_SETTINGS = {
     # The docs' JavaScript and CSS come from this server, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
 }
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
@@ -237,7 +252,27 @@ CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS", "POST"]
 # Front ends may send an inquiry with an Idempotency-Key and read whether it was replayed.
 CORS_ALLOW_HEADERS = (*default_headers, "idempotency-key")
-CORS_EXPOSE_HEADERS = ["Idempotent-Replayed"]
+CORS_EXPOSE_HEADERS = ["Idempotent-Replayed", "Retry-After"]
+
+# Admin logins (django-axes): after ADMIN_LOGIN_FAILURE_LIMIT wrong passwords for one
+# account, or from one address, that account or address is locked out for
+# ADMIN_LOGIN_COOLOFF_MINUTES (README "Security"). Superusers unlock in the admin
+# ("Access attempts") or with manage.py axes_reset, axes_reset_username, axes_reset_ip.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("ADMIN_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("ADMIN_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
+# Tries during a lock-out do not prolong it: "try again in 15 minutes" stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+# Failed attempts are kept for the cool-off only; successful logins are not recorded.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_CLIENT_IP_CALLABLE = "glossary_project.logins.client_address"
+AXES_CLIENT_STR_CALLABLE = "glossary_project.logins.client_description"
+AXES_LOCKOUT_CALLABLE = "glossary_project.logins.locked_out"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -322,9 +357,43 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not 
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 if os.environ.get("SECURE_PROXY_SSL_HEADER"):
     SECURE_PROXY_SSL_HEADER = (os.environ["SECURE_PROXY_SSL_HEADER"], "https")
+# Load balancers and orchestrators probe /health/ by plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^health/(live|ready)/?$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
+# Everything a page uses comes from this server: no inline script or style, no CDN, no
+# frames (README "Security"). JSON-LD blocks are data, not script, and need no exception.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Nothing here uses the camera, the microphone, the location or the like.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in [
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+        "browsing-topics",
+    ]
+}
 
 # Logs (README "Logs"): one JSON object per line unless DEBUG, a readable line with it;
 # both name the request. Applied by django.setup(), so by manage.py and by wsgi.py in each
@@ -360,6 +429,9 @@ LOGGING = {
         # To the root handler only: Django's own console handler would print each of its
         # development messages a second time, without the request id.
         "django": {"handlers": [], "level": "INFO"},
+        # Admin login failures and lock-outs (warnings, clients as keyed hashes: see
+        # glossary_project/logins.py), not its start-up banner and every successful login.
+        "axes": {"level": "WARNING"},
         # runserver's access line, exactly as Django's DEFAULT_LOGGING has it (configuring
         # "django" resets its children, so it is restated here).
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},

@@ -114,7 +114,6 @@ class OrderedInline(admin.TabularInline):
         position = formset.form.base_fields["position"]
         position.required = False
         position.initial = None
-        position.widget.attrs["style"] = "width: 4em"
         return formset
 
 
@@ -125,7 +124,7 @@ class KeyConsiderationInline(OrderedInline):
     extra = 3
     formfield_overrides = {
         KeyConsideration._meta.get_field("text").__class__: {
-            "widget": TextInput(attrs={"style": "width: 50em"})
+            "widget": TextInput(attrs={"class": "vLargeTextField"})
         }
     }
 
@@ -137,9 +136,7 @@ class TermFAQInline(OrderedInline):
     verbose_name = _("common question")
     verbose_name_plural = _("common questions (this term only)")
     formfield_overrides = {
-        FAQ._meta.get_field("question").__class__: {
-            "widget": TextInput(attrs={"style": "width: 25em"})
-        },
+        FAQ._meta.get_field("question").__class__: {"widget": TextInput(attrs={"size": 40})},
         FAQ._meta.get_field("answer").__class__: {
             "widget": Textarea(attrs={"rows": 3, "cols": 60})
         },
@@ -248,7 +245,8 @@ class TermAdmin(admin.ModelAdmin):
         ),
     ]
     wide_text_fields = {
-        "title": TextInput(attrs={"class": "vLargeTextField", "style": "width: 40em"}),
+        # Widths by class or size, never a style attribute: the CSP allows no inline style.
+        "title": TextInput(attrs={"class": "vLargeTextField"}),
         "aliases": Textarea(attrs={"rows": 3, "cols": 40}),
         "summary": Textarea(attrs={"rows": 2, "cols": 100}),
         "definition": Textarea(attrs={"rows": 10, "cols": 100}),

@@ -4,6 +4,7 @@ import sys
 
 import pytest
 from django.db import connection
+from rest_framework.throttling import AnonRateThrottle
 
 from terms.roles import ADVISORY_TEAM, EDITORS
 
@@ -47,6 +48,15 @@ def advisory_member(db):
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+@pytest.fixture
+def low_rate(monkeypatch, settings):
+    """Two anonymous API requests a minute. DRF's own throttle copies the rates into its
+    class when the class is defined, so patch the class as well as the setting."""
+    rates = {"anon": "2/minute"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", rates)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -94,6 +96,9 @@ class InquiryPagination(GlossaryPagination):
         },
     ),
 )
+# Every answer holds or echoes personal data: no browser, proxy or CDN may keep it
+# (Cache-Control: private, no-store, as the form's pages and the admin send).
+@method_decorator(never_cache, name="dispatch")
 class InquiryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [AdvisoryTeamOnly]
     serializer_class = InquirySerializer
@@ -177,7 +182,7 @@ class InquiryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=False, methods=["get"], url_path="form")
     def form(self, request):
-        response = Response(
+        return Response(
             {
                 "form_token": form_token(),
                 "consent_text": consent_wording(),
@@ -185,8 +190,6 @@ class InquiryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                 "expires_in": settings.ADVISORY_FORM_MAX_AGE,
             }
         )
-        response["Cache-Control"] = "no-store"
-        return response
 
 
 def form_data(data) -> dict:

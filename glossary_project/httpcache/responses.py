@@ -19,6 +19,7 @@ from django.http import HttpResponse, JsonResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe
 
+from ..headers import with_response_headers
 from .generation import Generation, changed_in_this_transaction, resolve
 from .state import request_state
 from .throttle import count_request
@@ -53,7 +54,7 @@ def answer_from_cache(request) -> HttpResponse | None:
     if generation is None:
         state.degraded.add("database")
     if not verdict.allowed:
-        return too_many_requests(verdict.seconds_left)
+        return too_many_requests(request, verdict.seconds_left)
     if generation is None or not settings.API_RESPONSE_CACHE:
         return None
     if request.method not in ("GET", "HEAD"):
@@ -119,13 +120,15 @@ def storable(response) -> bool:
     )
 
 
-def too_many_requests(seconds_left: int) -> JsonResponse:
+def too_many_requests(request, seconds_left: int) -> HttpResponse:
+    """DRF's 429, with the headers Django's middleware would have given it (CORS too, so
+    a front end can read it); it is answered before that middleware runs."""
     response = JsonResponse(
         {"detail": f"Request was throttled. Expected available in {seconds_left} seconds."},
         status=429,
     )
     response["Retry-After"] = str(seconds_left)
-    return response
+    return with_response_headers(request, response)
 
 
 def replay(request, stored: tuple) -> HttpResponse:

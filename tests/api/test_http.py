@@ -1,7 +1,6 @@
 """HTTP the way browsers and CDNs expect: validators, 304, Cache-Control, CORS, 429."""
 
 import pytest
-from rest_framework.throttling import AnonRateThrottle
 
 from ..factories import TermFactory
 
@@ -131,15 +130,6 @@ def test_without_configured_origins_no_origin_gets_a_cors_header(client, setting
 
 
 # Throttling ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def low_rate(monkeypatch, settings):
-    """Two requests a minute. DRF's own throttle copies the rates into its class when the
-    class is defined, so patch the class as well as the setting."""
-    rates = {"anon": "2/minute"}
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
-    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", rates)
 
 
 def test_an_anonymous_client_over_the_rate_gets_429_with_retry_after(

@@ -4,15 +4,14 @@ request machinery; everything else still goes through Django as usual."""
 import json
 
 import pytest
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from glossary_project.wsgi import application
 from terms.models import SiteSettings
 
 from ..factories import TermFactory, UserFactory
-from ..helpers.wsgi import call_wsgi, environ_for
+from ..helpers.wsgi import call_wsgi, connections_kept_open, environ_for
 
 # Committed for real: a response built inside a transaction that changed content (as the
 # test's own would be) is never stored, since that transaction could still roll back.
@@ -27,12 +26,8 @@ def response_cache(settings):
     settings.ALLOWED_HOSTS = ["glossary.test"]
     SiteSettings.load()  # stored, as after the first page view: reading it inserts nothing
     TermFactory(title="Model Card", slug="model-card")
-    # As Django's test client does: keep the test's connection (and transaction) open.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+    with connections_kept_open():
+        yield
 
 
 def call(path=PAGE, method="GET", host="glossary.test", **headers):

@@ -7,20 +7,20 @@ import re
 import pytest
 from django.core import mail
 from django.db import connection
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from advisory.models import Inquiry
 from terms.models import Term
 from terms.roles import ADVISORY_TEAM, EDITORS
 
 from ..factories import CategoryFactory, ReferenceFactory, TermFactory, UserFactory
+from ..helpers.browser import PASSWORD, choose, log_in
 from ..helpers.tasks import run_worker
 
 # Transactional: the live server's thread sees only committed rows. serialized_rollback:
 # the groups made by data migrations come back after each flush.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-PASSWORD = "a-long-test-password"
 TITLE = "Mechanistic Interpretability"
 SLUG = "mechanistic-interpretability"
 CONSIDERATIONS = [
@@ -43,24 +43,6 @@ SECTIONS = [
     CTA_HEADING,
 ]
 VISITOR = {"name": "Ada Lovelace", "email": "ada@example.com", "company": "Analytical Engines Ltd"}
-
-
-def log_in(page: Page, user) -> None:
-    page.goto("/admin/login/")
-    page.get_by_label("Username:", exact=True).fill(user.username)
-    page.get_by_label("Password:", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(
-        page.get_by_role("heading", level=1, name="Glossary and advisory inquiries")
-    ).to_be_visible()
-
-
-def choose(page: Page, widget: Locator, search: str, option: str) -> None:
-    """Pick ``option`` in the admin's autocomplete (select2) widget inside ``widget``, the
-    way a person does: open it, type, click the suggestion."""
-    widget.get_by_role("combobox").click()
-    page.keyboard.type(search)
-    page.get_by_role("option", name=option, exact=True).click()
 
 
 def test_an_editor_publishes_a_term_a_visitor_asks_about_it_and_the_team_sees_it(

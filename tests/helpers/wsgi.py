@@ -1,6 +1,11 @@
 """Calling a WSGI application the way a server does, without one."""
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 
 
 def environ_for(path="/", method="GET", query="", host="glossary.test", **headers) -> dict:
@@ -35,3 +40,16 @@ def call_wsgi(app, environ: dict) -> tuple[int, dict, bytes]:
         if hasattr(body, "close"):
             body.close()
     return started["status"], started["headers"], content
+
+
+@contextmanager
+def connections_kept_open() -> Iterator[None]:
+    """As Django's test client does: keep the test's database connection (and its
+    transaction) open across the requests the application answers meanwhile."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)

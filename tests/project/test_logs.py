@@ -19,8 +19,7 @@ from wsgiref.util import FileWrapper
 
 import pytest
 from django.core.cache import cache
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from glossary_project.logs import JsonFormatter, RequestLogMiddleware, current_request_id
@@ -28,7 +27,8 @@ from glossary_project.wsgi import application
 from terms.models import SiteSettings
 
 from ..factories import InquiryFactory, TermFactory
-from ..helpers.wsgi import call_wsgi
+from ..helpers.processes import gunicorn
+from ..helpers.wsgi import call_wsgi, connections_kept_open
 from ..helpers.wsgi import environ_for as helper_environ
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -88,12 +88,8 @@ def site(settings, db):
     settings.ALLOWED_HOSTS = ["glossary.test"]
     settings.API_RESPONSE_CACHE = True
     cache.clear()
-    # As Django's test client does: keep the test's connection (and transaction) open.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+    with connections_kept_open():
+        yield
     cache.clear()
 
 
@@ -564,6 +560,37 @@ def test_a_gunicorn_worker_writes_the_request_line_as_json(tmp_path):
     (request,) = [line for line in ours if line.get("event") == "request"]
     assert (request["request_id"], request["status"]) == ("through-gunicorn", 400)
     assert "ada" not in written
+
+
+def test_gunicorns_access_log_once_turned_on_holds_no_query_address_browser_or_referer(
+    tmp_path,
+):
+    environment = clean_environment(tmp_path, DEBUG="0", ALLOWED_HOSTS="127.0.0.1")
+    with gunicorn(
+        environment, workers=1, ready_path="/health/live", args=("--access-logfile", "-")
+    ) as server:
+        response = server.get(
+            "/admin/advisory/inquiry/?q=ada@example.com",
+            headers={
+                "User-Agent": "Mozilla/5.0 (Ada's laptop)",
+                "Referer": "http://127.0.0.1/admin/advisory/inquiry/?q=ada%40example.com",
+                "X-Request-ID": "through-the-access-log",
+            },
+        )
+        # gunicorn writes the line once the response is sent.
+        written = server.process.wait_until(
+            lambda: "through-the-access-log" in (text := server.process.log_text()) and text,
+            timeout=10,
+            message="gunicorn writing the access line",
+        )
+
+    assert response.status == 302  # to the login page
+    # The site's own line (JSON) carries the id too; gunicorn's is the other one.
+    lines = [line for line in written.splitlines() if "through-the-access-log" in line]
+    (access,) = [line for line in lines if not line.startswith("{")]
+    assert '"GET /admin/advisory/inquiry/ HTTP/1.1" 302' in access
+    for trace in ("ada", "q=", "127.0.0.1", "Mozilla", "laptop"):
+        assert trace not in access
 
 
 def http_over_socket(address: Path, server: subprocess.Popen, request: bytes) -> bytes:
