@@ -8,9 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from rest_framework.throttling import BaseThrottle
 
-from terms.models import Term
-
-from .forms import InquiryForm, clean_source_url, form_token
+from .forms import InquiryForm, clean_source_url, form_token, published_term
 from .services import InquiryInvalid, InquiryRateLimited, inquiry_submit
 
 
@@ -54,7 +52,7 @@ def inquiry_form(request):
         reference = submitted.inquiry.reference
         return redirect(f"{reverse('advisory:thanks')}?reference={reference}")
 
-    term = Term.objects.published().filter(slug=request.GET.get("term", "")).first()
+    term = published_term(request.GET.get("term", ""))
     form = InquiryForm(
         initial={
             "term": term.slug if term else "",

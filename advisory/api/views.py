@@ -190,7 +190,9 @@ class InquiryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 
 def form_data(data) -> dict:
-    """The JSON body as form data: an object whose values are strings, numbers or booleans."""
+    """The JSON body as form data: an object of the form's fields, each a string (consent
+    the boolean true or false), or null for an empty one. A value of another type is a
+    400 on its field: never read as text (1 as "1"), nor a "no" as a yes."""
     if not isinstance(data, dict):
         raise ValidationError({"non_field_errors": ["Send a JSON object of fields."]})
     unknown = sorted(set(data) - set(InquiryForm.base_fields))
@@ -199,11 +201,19 @@ def form_data(data) -> dict:
         raise ValidationError(
             {name: [f"Unknown field. Send only: {accepted}."] for name in unknown}
         )
-    nested = [name for name, value in data.items() if isinstance(value, dict | list)]
-    if nested:
-        raise ValidationError(
-            {name: ["Must be a string, not a list or object."] for name in nested}
-        )
+    errors = {}
+    for name, value in data.items():
+        if value is None:
+            continue
+        if name == "consent":
+            if not isinstance(value, bool):
+                errors[name] = ["Must be true (the JSON boolean) to agree to be contacted."]
+        elif isinstance(value, dict | list):
+            errors[name] = ["Must be a string, not a list or object."]
+        elif not isinstance(value, str):
+            errors[name] = ["Must be a string, not a number or a boolean."]
+    if errors:
+        raise ValidationError(errors)
     return {name: "" if value is None else value for name, value in data.items()}
 
 

@@ -107,6 +107,31 @@ def test_an_invalid_value_is_explained_under_its_field_name(client, payload, fie
     assert Inquiry.objects.count() == 0
 
 
+NOT_A_YES = ["no", "off", "n", "null", "false", "0", "", "on", "true", "yes", 1, 0, "✓"]
+
+
+@pytest.mark.parametrize("consent", NOT_A_YES, ids=repr)
+def test_consent_that_is_not_json_true_is_a_400_on_consent_and_nothing_is_stored(
+    client, payload, consent
+):
+    response = post(client, {**payload, "consent": consent})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "consent": ["Must be true (the JSON boolean) to agree to be contacted."]
+    }
+    assert Inquiry.objects.count() == 0
+
+
+def test_spaces_around_a_value_count_towards_its_limit_as_the_schema_says(client, payload):
+    response = post(client, {**payload, "company": "\x85    " + "x" * 198})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "company": ["Ensure this value has at most 200 characters (it has 203)."]
+    }
+
+
 def test_an_expired_form_token_is_explained_under_form_token(client, settings, payload):
     # The signature carries the real time the token was made; a negative maximum age
     # makes every token too old.
@@ -143,6 +168,18 @@ def test_a_json_list_instead_of_an_object_is_refused(client, payload):
 
     assert response.status_code == 400
     assert response.json() == {"non_field_errors": ["Send a JSON object of fields."]}
+
+
+@pytest.mark.parametrize("value", [42, 4.2, True, False], ids=repr)
+def test_a_number_or_boolean_for_a_text_field_is_refused_under_its_field(client, payload, value):
+    response = post(client, {**payload, "name": value, "company": value})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "name": ["Must be a string, not a number or a boolean."],
+        "company": ["Must be a string, not a number or a boolean."],
+    }
+    assert Inquiry.objects.count() == 0
 
 
 def test_a_nested_value_is_refused_under_its_field(client, payload):
