@@ -35,5 +35,6 @@ def not_found(request, exception):
     return page_not_found(request, exception)
 
 
+handler400 = "glossary_project.errors.bad_request"
 handler404 = not_found
 handler500 = "glossary_project.errors.server_error"
