@@ -90,6 +90,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Probes first: plain HTTP and any Host header are fine for /health/.
     "glossary_project.health.HealthCheckMiddleware",
+    # Before anything reads a body: 413 past its limit (glossary_project/bodies.py).
+    "glossary_project.bodies.RequestBodyLimitMiddleware",
     # First: a repeated anonymous API read is answered from the cache with the headers
     # the rest of the stack gave it the first time (CORS ones are kept per Origin).
     "glossary_project.httpcache.middleware.HttpCacheMiddleware",

@@ -259,7 +259,7 @@ def test_a_body_larger_than_allowed_is_refused_with_413(client, settings, payloa
     response = post(client, {**payload, "message": "x" * 3000})
 
     assert response.status_code == 413
-    assert response.json() == {"detail": "The request body is too large for an inquiry."}
+    assert response.json() == {"detail": "The request body is too large: at most 2000 bytes."}
     assert Inquiry.objects.count() == 0
 
 
