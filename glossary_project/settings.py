@@ -143,6 +143,9 @@ DATABASE_IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.pos
 if not DATABASE_IS_POSTGRES:
     # A file, not memory, so that tests can start a server process that sees the test data.
     DATABASES["default"]["TEST"] = {"NAME": f"{DATABASES['default']['NAME']}.test"}
+    # Each transaction takes SQLite's write lock as it begins, so one that reads and then
+    # writes (the inquiry rate limit counts, then stores) never runs beside another.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("transaction_mode", "IMMEDIATE")
 if DATABASE_IS_POSTGRES:
     INSTALLED_APPS.append("django.contrib.postgres")
     # Web requests run many short queries side by side; PostgreSQL's parallel workers
