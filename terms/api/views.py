@@ -62,8 +62,14 @@ class PublicContentMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        if not self.answers_method(request.method):
+            return  # a 405 (with Allow) from DRF, whatever the query says
         if not getattr(self, "filter_backends", None) or self.action != "list":
             reject_unknown_parameters(request, self)
+
+    def answers_method(self, method: str) -> bool:
+        name = method.lower()
+        return name in self.http_method_names and hasattr(self, name)
 
     def perform_content_negotiation(self, request, force=False):
         try:
