@@ -213,7 +213,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_THROTTLE_CLASSES": ["glossary_project.httpcache.throttle.AnonymousRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_RATE", "120/minute")},
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "terms.api.schema.GlossaryAutoSchema",
     "EXCEPTION_HANDLER": "terms.api.exceptions.api_exception_handler",
     # 0: the client is REMOTE_ADDR. Unset (None) would trust any X-Forwarded-For header,
     # letting a client pick a new identity per request and escape the rate limit.
@@ -225,12 +225,20 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Read the published AI glossary: terms with everything a term page needs, categories, "
         "the A–Z index and typo-tolerant search. Public and read-only; anonymous clients see "
-        "published content only. Errors are JSON: 400 names the query parameter at fault, "
-        "404 means not found (or not published), 429 means slow down (see Retry-After). "
-        "Responses carry ETag and Last-Modified; send If-None-Match to get 304."
+        "published content only; the advisory team's operations need its session. Errors are "
+        'JSON, {"detail": "…"} or each parameter or field at fault with its messages: 400 '
+        "names what is wrong, 404 means not found (or not published), 405 a method the "
+        "address does not have (see Allow), 406 an Accept without JSON, 413 a body too "
+        "large, 415 a body that is not JSON, 429 slow down and 503 try again (see "
+        "Retry-After). Responses carry ETag and Last-Modified; send If-None-Match to get 304."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The answers every operation can give (406, 414, 429, 503) and the error bodies.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "terms.api.schema.document_common_answers",
+    ],
     "COMPONENT_SPLIT_REQUEST": True,
     # The docs' JavaScript and CSS come from this server, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -35,3 +35,19 @@ def call_wsgi(app, environ: dict) -> tuple[int, dict, bytes]:
         if hasattr(body, "close"):
             body.close()
     return started["status"], started["headers"], content
+
+
+def served(app):
+    """``app`` as a server runs it: each body read to its end and closed there and then.
+    For WSGI test clients that leave the closing to whoever reads the response (the
+    request log ends a request when its body is closed)."""
+
+    def application(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return application
