@@ -4,8 +4,9 @@ from django.http import JsonResponse
 from django.urls import include, path
 from django.views.defaults import page_not_found
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
+from terms.api.views import SchemaView
 from terms.sitemaps import SITEMAPS
 from terms.views import robots_txt
 
@@ -22,7 +23,7 @@ urlpatterns = [
     path("advisory/", include("advisory.urls")),
     path("api/v1/", include("terms.api.urls")),
     path("api/v1/", include("advisory.api.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]

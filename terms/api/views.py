@@ -9,8 +9,10 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -205,3 +207,14 @@ class LettersView(PublicContentMixin, APIView):
     def get(self, request):
         rows = selectors.letter_counts()
         return Response(LetterSerializer(rows, many=True, context={"request": request}).data)
+
+
+class SchemaView(SpectacularAPIView):
+    """/api/schema/: the schema in YAML, or JSON with ?format=json; an error (an unknown
+    format) in JSON, as every error under /api/ is, not in the schema's YAML."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if response.status_code >= 400:
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
