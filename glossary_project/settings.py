@@ -314,8 +314,9 @@ ADVISORY_RATE = os.environ.get("ADVISORY_RATE", "5/hour")
 ADVISORY_MIN_SECONDS = env_int("ADVISORY_MIN_SECONDS", 3)
 ADVISORY_FORM_MAX_AGE = env_int("ADVISORY_FORM_MAX_AGE", 2 * 24 * 3600)
 ADVISORY_MAX_LINKS = env_int("ADVISORY_MAX_LINKS", 2)
-# A 5,000-character message in a non-Latin script is about 45 KB once URL-encoded.
-ADVISORY_MAX_BODY_BYTES = env_int("ADVISORY_MAX_BODY_BYTES", 64 * 1024)
+# The largest inquiry a person can send (every field full, in four-byte characters, which
+# are twelve once percent-encoded or escaped in JSON) is about 70 KB.
+ADVISORY_MAX_BODY_BYTES = env_int("ADVISORY_MAX_BODY_BYTES", 128 * 1024)
 # An email in "sending" for less than this is in flight on some worker and is left alone;
 # past it that worker is presumed dead and the email is sent again (same Message-ID). It
 # must exceed a whole SMTP conversation at EMAIL_TIMEOUT (advisory.checks warns).

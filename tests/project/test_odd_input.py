@@ -96,7 +96,7 @@ def assert_answered_for_its_audience(address, status, headers, body):
         assert headers["Content-Type"].startswith("text/html"), (address, headers)
 
 
-NESTED = b"[" * 30_000 + b"]" * 30_000  # within the 64 KB an inquiry may have
+NESTED = b"[" * 30_000 + b"]" * 30_000  # within the 128 KB an inquiry may have
 
 # (what it is, method, address, keyword arguments for send, the status expected)
 ODD_REQUESTS = [
@@ -191,14 +191,14 @@ ODD_REQUESTS = [
     ("NUL in a form field", "POST", "/advisory/", {"form": {"name": "\x00"}}, 400),
     ("NUL as the form's term", "POST", "/advisory/", {"form": {"term": "\x00"}}, 400),
     ("NUL in the hidden page address", "POST", "/advisory/", {"form": {"source_url": "\x00"}}, 302),
-    ("a form larger than allowed", "POST", "/advisory/", {"form": {"message": "x" * 70_000}}, 413),
+    ("a form larger than allowed", "POST", "/advisory/", {"form": {"message": "x" * 140_000}}, 413),
     # Not UTF-8: Django reads the byte as U+FFFD, and a name is a name.
     ("a form that is not UTF-8", "POST", "/advisory/", {"form": {}, "raw": b"&name=%FF"}, 302),
 ]
 BODIES = {
     "nul-name": as_json(inquiry(name="Ada\x00")),
     "nul-term": as_json(inquiry(term="\x00")),
-    "huge": as_json(inquiry(message="x" * 70_000)),
+    "huge": as_json(inquiry(message="x" * 140_000)),
     "surrogate": b'{"name": "\\ud800"}',
 }
 

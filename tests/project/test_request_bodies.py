@@ -10,9 +10,11 @@ from urllib.parse import urlencode
 
 import pytest
 
+from advisory.forms import form_token
 from advisory.models import Inquiry
 from terms.models import SiteSettings
 
+from ..factories import TermFactory
 from ..helpers.processes import HOST, gunicorn, server_environment
 
 INQUIRY_LIMIT = 4096
@@ -168,3 +170,45 @@ def test_a_get_with_a_body_is_answered_without_reading_or_refusing_it(client, se
     response = client.generic("GET", "/api/v1/letters/", b"x" * 100)
 
     assert response.status_code == 200
+
+
+# The limit holds every inquiry a person can send, written in the widest characters.
+
+WIDE = "😀"  # four bytes in UTF-8, twelve once percent-encoded or escaped in JSON
+
+
+def largest_inquiry(issued_token: str, term: str) -> dict:
+    """Every field at the most the form takes, in four-byte characters where text may be."""
+    return {
+        "name": WIDE * 200,
+        "email": f"{'a' * 64}@{'b' * 63}.{'c' * 63}.{'d' * 53}.example",  # 254 characters
+        "company": WIDE * 200,
+        "job_title": WIDE * 200,
+        "country": WIDE * 100,
+        "phone": "+" + "1" * 39,
+        "message": WIDE * 5000,
+        "term": term,
+        "source_url": "/glossary/" + "%F0%9F%98%80" * 40,
+        "form_token": issued_token,
+    }
+
+
+@pytest.mark.django_db
+def test_the_largest_inquiry_a_person_can_send_fits_the_default_limit(client, settings):
+    settings.ADVISORY_RATE = "10/hour"
+    term = TermFactory(slug="a" * 200).slug
+    fields = largest_inquiry(form_token(), term)
+
+    as_form = client.post(  # as a browser sends a form: percent-encoded
+        "/advisory/",
+        urlencode({**fields, "consent": "on"}),
+        content_type="application/x-www-form-urlencoded",
+    )
+    as_json = client.post(
+        "/api/v1/inquiries/",
+        json.dumps({**fields, "consent": True, "form_token": form_token()}),  # ASCII-escaped
+        content_type="application/json",
+    )
+
+    assert (as_form.status_code, as_json.status_code) == (302, 201)
+    assert Inquiry.objects.count() == 2
