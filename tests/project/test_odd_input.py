@@ -150,6 +150,13 @@ ODD_REQUESTS = [
     ("a lone surrogate in a value", "POST", "/api/v1/inquiries/", {"body": "surrogate"}, 400),
     ("a lone surrogate as a key", "POST", "/api/v1/inquiries/", {"body": b'{"\\udfff": 1}'}, 400),
     ("NaN", "POST", "/api/v1/inquiries/", {"body": b'{"name": NaN}'}, 400),
+    (
+        "a number of 5,000 digits",
+        "POST",
+        "/api/v1/inquiries/",
+        {"body": b'{"name": 1' + b"0" * 4999 + b"}"},
+        400,
+    ),
     ("a JSON string, not an object", "POST", "/api/v1/inquiries/", {"body": b'"\\u0000"'}, 400),
     (
         "a text/plain body",
