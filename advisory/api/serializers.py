@@ -116,8 +116,11 @@ class InquiryFormSerializer(serializers.Serializer):
 class InquirySerializer(serializers.ModelSerializer):
     """An inquiry as the advisory team sees it."""
 
-    term = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # null: an inquiry about no term (or a deleted one), or assigned to nobody yet.
+    term = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    assigned_to = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Inquiry

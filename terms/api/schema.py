@@ -1,6 +1,7 @@
 """What the OpenAPI schema says about errors: the bodies the views document, and the
 answers any operation can give, which `document_common_answers` (a drf-spectacular
-postprocessing hook) adds to every operation, so that none is forgotten."""
+postprocessing hook) adds to every operation, so that none is forgotten, with the links
+between operations; and which operations need credentials (GlossaryAutoSchema)."""
 
 import copy
 
@@ -102,6 +103,19 @@ COMMON_ANSWERS = {
 }
 
 
+# Where an answer leads (OpenAPI links): an inquiry's reference is how the advisory team
+# reads it. Clients and schemathesis's stateful phase follow them.
+LINKS = {
+    ("v1_inquiries_create", "201"): {
+        "GetInquiry": {
+            "operationId": "v1_inquiries_retrieve",
+            "parameters": {"reference": "$response.body#/reference"},
+            "description": "The inquiry, for the advisory team.",
+        }
+    },
+}
+
+
 def document_common_answers(result, generator, request, public):
     """drf-spectacular postprocessing hook: the error bodies as components, and the
     answers any operation can give added to every operation that does not say otherwise."""
@@ -111,6 +125,9 @@ def document_common_answers(result, generator, request, public):
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():
             responses = operation.setdefault("responses", {})
+            for (operation_id, code), links in LINKS.items():
+                if operation.get("operationId") == operation_id and code in responses:
+                    responses[code].setdefault("links", {}).update(copy.deepcopy(links))
             for code, answer in COMMON_ANSWERS.items():
                 documented = responses.setdefault(code, copy.deepcopy(answer))
                 if "headers" in answer:  # an operation's own words, with the same headers

@@ -184,3 +184,18 @@ def test_the_inquiry_body_is_closed_and_consent_must_be_true(schema):
         "enum": [True],
         "type": "boolean",
     }
+
+
+def test_an_inquiry_about_no_term_and_assigned_to_nobody_is_documented_with_nulls(schema):
+    inquiry = schema["components"]["schemas"]["Inquiry"]["properties"]
+    assert inquiry["term"]["nullable"] is True
+    assert inquiry["assigned_to"]["nullable"] is True
+
+
+def test_a_sent_inquirys_reference_links_to_reading_it(schema):
+    links = schema["paths"]["/api/v1/inquiries/"]["post"]["responses"]["201"]["links"]
+    assert (
+        links["GetInquiry"]["operationId"]
+        == schema["paths"]["/api/v1/inquiries/{reference}/"]["get"]["operationId"]
+    )
+    assert links["GetInquiry"]["parameters"] == {"reference": "$response.body#/reference"}
