@@ -1,11 +1,13 @@
 """Property-based testing of the API against its own OpenAPI schema (schemathesis).
 
-Every check schemathesis has, over every operation, with at least 100 generated requests
-each (valid and invalid, plus its coverage cases), then its stateful phase (sequences of
-calls along the schema's links): no server error, every status, content type, header and
-body as documented, every invalid request refused and every valid one accepted, public
-operations open to anonymous clients and the advisory team's closed to them.
-Deterministic: the same requests on every run (a fixed seed, no example database).
+Every check schemathesis has, over every operation of the production WSGI application:
+100 generated requests an operation, valid and invalid (fewer where fewer differ: an
+operation without parameters has one), its coverage cases (each boundary, each missing
+or mistyped part), then its stateful phase (sequences of calls along the schema's
+links). No server error; every status, content type, header and body as documented;
+every invalid request refused and every valid one accepted; public operations open to
+anonymous clients and the advisory team's closed to them. Deterministic: the same
+requests on every run (a fixed seed, derandomised, no example database or cache).
 
 Values that name what the server holds (a category, a term, a form token, a fresh
 Idempotency-Key) come from the API itself, as for a front end: tests/helpers/
