@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from django import forms
 from django.conf import settings
 from django.core import signing
-from django.core.validators import RegexValidator
+from django.core.validators import MaxLengthValidator, RegexValidator, slug_re
 from django.utils.translation import gettext_lazy as _
 
 from terms.models import Term
@@ -58,6 +58,8 @@ def clean_source_url(value: str) -> str:
     dropped rather than refused, because the visitor cannot correct a hidden field.
     """
     value = value.strip()[:500]
+    if "\x00" in value:
+        return ""
     if value.startswith("/") and not value.startswith("//"):
         return value
     parts = urlsplit(value)
@@ -66,10 +68,81 @@ def clean_source_url(value: str) -> str:
     return ""
 
 
+class ConsentCheckbox(forms.CheckboxInput):
+    """The consent box, read strictly. Ticked ("on", what a browser sends for a box
+    without a value) or JSON true is a yes; left out, empty, false or null is no answer;
+    anything else ("no", "off", "0", 1) goes to the field as it came, to be refused: it
+    is never read as a yes, as Django's CheckboxInput reads any non-empty text."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, check_test=lambda value: value is True)
+
+    def value_from_datadict(self, data, files, name):
+        value = data.get(name)
+        if value is True or value == "on":
+            return True
+        if value is None or value is False or value == "":
+            return False
+        return value
+
+    def format_value(self, value):
+        return None  # no value attribute: a ticked box sends "on"
+
+
+class ConsentField(forms.BooleanField):
+    """Consent given (True) or not (False), from ConsentCheckbox; any other answer is an
+    error of its own, never a yes."""
+
+    widget = ConsentCheckbox
+    default_error_messages = {
+        "invalid": _(
+            "Consent is a yes only as a ticked box (true in JSON); any other answer is not consent."
+        ),
+    }
+
+    def to_python(self, value):
+        if value is True or value is False:
+            return value
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class PublishedTermField(forms.ModelChoiceField):
+    """A published term, by slug. What cannot be a slug is refused without a query: a
+    NUL character in a query is an error on PostgreSQL, not a row that does not match."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not (
+            isinstance(value, str) and slug_re.fullmatch(value)
+        ):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return super().to_python(value)
+
+
+class SourceUrlField(forms.CharField):
+    """The hidden field with the page the form was sent from: cleaned by
+    clean_source_url, so that anything odd (a NUL character too) is dropped, not refused."""
+
+    def to_python(self, value):
+        return clean_source_url(super().to_python(value))
+
+
+def published_term(slug) -> Term | None:
+    """The published term with this slug, or None (the form's own rule, for the page's
+    ?term= parameter)."""
+    try:
+        return InquiryForm.base_fields["term"].clean(slug)
+    except forms.ValidationError:
+        return None
+
+
 class InquiryForm(forms.ModelForm):
     """Everything a visitor sends, validated the same way for the site's form and the API."""
 
-    term = forms.ModelChoiceField(
+    term = PublishedTermField(
         queryset=Term.objects.published(),
         to_field_name="slug",
         required=False,
@@ -81,8 +154,8 @@ class InquiryForm(forms.ModelForm):
             )
         },
     )
-    source_url = forms.CharField(required=False, widget=forms.HiddenInput)
-    consent = forms.BooleanField(
+    source_url = SourceUrlField(required=False, widget=forms.HiddenInput)
+    consent = ConsentField(
         required=True,
         error_messages={"required": _("Please agree to be contacted, or we cannot reply.")},
     )
@@ -117,6 +190,20 @@ class InquiryForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        # A length counts what was sent, spaces around it too (as a browser's maxlength
+        # does, and the API's schema says), not only what is kept once they are stripped.
+        for name, field in self.fields.items():
+            limit = getattr(field, "max_length", None)
+            sent = self.data.get(name)
+            if limit and isinstance(sent, str) and len(sent) > limit and name not in self.errors:
+                self.add_error(
+                    name,
+                    forms.ValidationError(
+                        MaxLengthValidator.message,
+                        code="max_length",
+                        params={"limit_value": limit, "show_value": len(sent)},
+                    ),
+                )
         # One line each: a line break typed (or injected) here has no business in a name,
         # and would break the email subject and the CSV export.
         for field in SINGLE_LINE_FIELDS:
@@ -138,6 +225,3 @@ class InquiryForm(forms.ModelForm):
                 _("The form token is not valid. Reload the form and send it again."),
                 code="invalid",
             ) from error
-
-    def clean_source_url(self) -> str:
-        return clean_source_url(self.cleaned_data.get("source_url") or "")

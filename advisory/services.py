@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -142,17 +142,6 @@ def inquiry_submit(
         raise InquiryInvalid(form)
     now = time.time()
     address_hash = network_hash(client_address)
-    limit, window = advisory_rate()
-    if address_hash:
-        since = timezone.now() - timedelta(seconds=window)
-        recent = list(
-            Inquiry.objects.filter(network_hash=address_hash, created_at__gte=since)
-            .order_by("created_at")
-            .values_list("created_at", flat=True)[:limit]
-        )
-        if len(recent) >= limit:
-            retry_after = int((recent[0] - since).total_seconds()) + 1
-            raise InquiryRateLimited(form, retry_after)
 
     inquiry = form.save(commit=False)
     term = form.cleaned_data.get("term")
@@ -174,6 +163,18 @@ def inquiry_submit(
     idempotency.records_purge()
     try:
         with transaction.atomic():
+            if address_hash:
+                # Counted and stored under one lock per sender: forty requests at once
+                # must not all count four and all be stored.
+                _sender_lock(address_hash)
+                retry_after = _rate_limit_retry_after(address_hash)
+                if retry_after is not None:
+                    # Perhaps the very same submission, stored a moment ago while this
+                    # one waited for the lock: its answer, not a refusal.
+                    earlier = _earlier_submission(keys, data)
+                    if earlier is not None:
+                        return Submitted(earlier, replayed=True)
+                    raise InquiryRateLimited(form, retry_after)
             inquiry.save()
             OutgoingEmail.objects.bulk_create(
                 OutgoingEmail(
@@ -206,6 +207,40 @@ def inquiry_submit(
             raise
         return Submitted(earlier, replayed=True)
     return Submitted(inquiry)
+
+
+# The first key of the two-key form of pg_advisory_xact_lock: the namespace of the
+# inquiry rate limit's locks (any other use of advisory locks takes another number).
+RATE_LOCK_NAMESPACE = 0x1A7E
+
+
+def _sender_lock(address_hash: str) -> None:
+    """Hold the rate-limit lock of one sender (a network hash) until the transaction
+    ends: their inquiries are then counted and stored one at a time.
+
+    PostgreSQL: a transaction-level advisory lock on the hash (two senders whose hashes
+    share 32 bits merely wait for each other). SQLite allows one writer at a time, and
+    each transaction takes the write lock as it begins (settings.py: transaction_mode
+    IMMEDIATE), so this transaction holds it already."""
+    if connection.vendor != "postgresql":
+        return
+    key = int(address_hash[:8], 16) - 2**31  # a signed 32-bit integer
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [RATE_LOCK_NAMESPACE, key])
+
+
+def _rate_limit_retry_after(address_hash: str) -> int | None:
+    """Seconds until this sender may send again (ADVISORY_RATE), or None: they may now."""
+    limit, window = advisory_rate()
+    since = timezone.now() - timedelta(seconds=window)
+    recent = list(
+        Inquiry.objects.filter(network_hash=address_hash, created_at__gte=since)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)[:limit]
+    )
+    if len(recent) < limit:
+        return None
+    return int((recent[0] - since).total_seconds()) + 1
 
 
 def _earlier_submission(keys: list[idempotency.SubmissionKey], data: Mapping) -> Inquiry | None:

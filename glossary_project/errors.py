@@ -6,6 +6,8 @@ import logging
 import threading
 import time
 
+from django.conf import settings
+from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
@@ -79,3 +81,34 @@ def server_error(request) -> HttpResponse:
     if request.path.startswith(API_PREFIX):
         return JsonResponse({"detail": "Server error. It has been logged."}, status=500)
     return HttpResponse(render_to_string("500.html"), status=500)
+
+
+def bad_request(request, exception) -> HttpResponse:
+    """handler400: a request Django itself refuses (a Host it does not serve, a body or
+    form it will not read), as JSON under /api/ and the site's page elsewhere."""
+    if isinstance(exception, RequestDataTooBig):  # Django's own DATA_UPLOAD_MAX_MEMORY_SIZE
+        return payload_too_large(request.path, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    if isinstance(exception, DisallowedHost):
+        detail = "This server does not answer for the host named in the Host header."
+    else:
+        detail = "The request could not be read."
+    return unreadable_request(request.path, detail)
+
+
+def unreadable_request(path: str, detail: str) -> HttpResponse:
+    if path.startswith(API_PREFIX):
+        return JsonResponse({"detail": detail}, status=400)
+    return HttpResponse(render_to_string("400.html"), status=400)
+
+
+def payload_too_large(path: str, limit: int) -> HttpResponse:
+    """413: the request body is longer than ``limit`` bytes (glossary_project.bodies)."""
+    if path.startswith(API_PREFIX):
+        response = JsonResponse(
+            {"detail": f"The request body is too large: at most {limit} bytes."}, status=413
+        )
+    else:
+        # No request context, as for the 503 page: nothing here may ask the database.
+        response = HttpResponse(render_to_string("413.html"), status=413)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -110,6 +110,8 @@ MIDDLEWARE = [
     *RESPONSE_HEADER_MIDDLEWARE,
     # Probes next: plain HTTP (SECURE_REDIRECT_EXEMPT) and any Host header are fine for /health/.
     "glossary_project.health.HealthCheckMiddleware",
+    # Before anything reads a body: 413 past its limit (glossary_project/bodies.py).
+    "glossary_project.bodies.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -157,6 +159,9 @@ DATABASE_IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.pos
 if not DATABASE_IS_POSTGRES:
     # A file, not memory, so that tests can start a server process that sees the test data.
     DATABASES["default"]["TEST"] = {"NAME": f"{DATABASES['default']['NAME']}.test"}
+    # Each transaction takes SQLite's write lock as it begins, so one that reads and then
+    # writes (the inquiry rate limit counts, then stores) never runs beside another.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("transaction_mode", "IMMEDIATE")
 if DATABASE_IS_POSTGRES:
     INSTALLED_APPS.append("django.contrib.postgres")
     # Web requests run many short queries side by side; PostgreSQL's parallel workers
@@ -218,12 +223,13 @@ API_CACHE_MAX_AGE = env_int("API_CACHE_MAX_AGE", 60)
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's, with a 400 instead of a 500 for deep nesting, bad UTF-8 and lone surrogates.
+    "DEFAULT_PARSER_CLASSES": ["terms.api.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_THROTTLE_CLASSES": ["glossary_project.httpcache.throttle.AnonymousRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_RATE", "120/minute")},
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "terms.api.schema.GlossaryAutoSchema",
     "EXCEPTION_HANDLER": "terms.api.exceptions.api_exception_handler",
     # 0: the client is REMOTE_ADDR. Unset (None) would trust any X-Forwarded-For header,
     # letting a client pick a new identity per request and escape the rate limit.
@@ -235,12 +241,20 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Read the published AI glossary: terms with everything a term page needs, categories, "
         "the A–Z index and typo-tolerant search. Public and read-only; anonymous clients see "
-        "published content only. Errors are JSON: 400 names the query parameter at fault, "
-        "404 means not found (or not published), 429 means slow down (see Retry-After). "
-        "Responses carry ETag and Last-Modified; send If-None-Match to get 304."
+        "published content only; the advisory team's operations need its session. Errors are "
+        'JSON, {"detail": "…"} or each parameter or field at fault with its messages: 400 '
+        "names what is wrong, 404 means not found (or not published), 405 a method the "
+        "address does not have (see Allow), 406 an Accept without JSON, 413 a body too "
+        "large, 415 a body that is not JSON, 429 slow down and 503 try again (see "
+        "Retry-After). Responses carry ETag and Last-Modified; send If-None-Match to get 304."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The answers every operation can give (406, 414, 429, 503) and the error bodies.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "terms.api.schema.document_common_answers",
+    ],
     "COMPONENT_SPLIT_REQUEST": True,
     # The docs' JavaScript and CSS come from this server, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -335,8 +349,9 @@ ADVISORY_RATE = os.environ.get("ADVISORY_RATE", "5/hour")
 ADVISORY_MIN_SECONDS = env_int("ADVISORY_MIN_SECONDS", 3)
 ADVISORY_FORM_MAX_AGE = env_int("ADVISORY_FORM_MAX_AGE", 2 * 24 * 3600)
 ADVISORY_MAX_LINKS = env_int("ADVISORY_MAX_LINKS", 2)
-# A 5,000-character message in a non-Latin script is about 45 KB once URL-encoded.
-ADVISORY_MAX_BODY_BYTES = env_int("ADVISORY_MAX_BODY_BYTES", 64 * 1024)
+# The largest inquiry a person can send (every field full, in four-byte characters, which
+# are twelve once percent-encoded or escaped in JSON) is about 70 KB.
+ADVISORY_MAX_BODY_BYTES = env_int("ADVISORY_MAX_BODY_BYTES", 128 * 1024)
 # An email in "sending" for less than this is in flight on some worker and is left alone;
 # past it that worker is presumed dead and the email is sent again (same Message-ID). It
 # must exceed a whole SMTP conversation at EMAIL_TIMEOUT (advisory.checks warns).

@@ -4,11 +4,9 @@ from django.http import JsonResponse
 from django.urls import include, path
 from django.views.defaults import page_not_found
 from django.views.generic import RedirectView
-from drf_spectacular.views import (
-    SpectacularAPIView,
-    SpectacularSwaggerSplitView,
-)
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
+from terms.api.views import SchemaView
 from terms.sitemaps import SITEMAPS
 from terms.views import robots_txt
 
@@ -25,7 +23,7 @@ urlpatterns = [
     path("advisory/", include("advisory.urls")),
     path("api/v1/", include("terms.api.urls")),
     path("api/v1/", include("advisory.api.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file of its own
     # (/api/docs/?script): the CSP allows no inline script.
     path(
@@ -48,5 +46,6 @@ def not_found(request, exception):
     return page_not_found(request, exception)
 
 
+handler400 = "glossary_project.errors.bad_request"
 handler404 = not_found
 handler500 = "glossary_project.errors.server_error"

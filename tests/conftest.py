@@ -1,5 +1,6 @@
 import os
 import socket
+import subprocess
 import sys
 
 import pytest
@@ -57,6 +58,21 @@ def low_rate(monkeypatch, settings):
     rates = {"anon": "2/minute"}
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
     monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", rates)
+
+
+@pytest.fixture(scope="session")
+def static_root(tmp_path_factory) -> str:
+    """The static files collected once, as a deployment does (a server's pages need the
+    manifest): STATIC_ROOT for a server a test starts."""
+    root = tmp_path_factory.mktemp("static")
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=processes.PROJECT_ROOT,
+        env={**os.environ, "STATIC_ROOT": str(root)},
+        check=True,
+        timeout=120,
+    )
+    return str(root)
 
 
 @pytest.fixture(scope="session")

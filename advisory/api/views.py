@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -11,10 +10,11 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import Throttled, ValidationError
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 
 from terms.api.pagination import GlossaryPagination
+from terms.api.schema import FIELD_ERRORS_REF, PAGINATION_PARAMETERS, bad_request, error
 
 from ..forms import InquiryForm, consent_wording, form_token
 from ..idempotency import IdempotencyKeyInvalid
@@ -25,7 +25,7 @@ from ..services import (
     InquiryRateLimited,
     inquiry_submit,
 )
-from ..views import body_too_large, client_address
+from ..views import client_address
 from .serializers import (
     InquiryFormSerializer,
     InquiryReceivedSerializer,
@@ -34,16 +34,13 @@ from .serializers import (
 )
 
 PUBLIC_ACTIONS = {"create", "form"}
-FIELD_ERRORS = OpenApiResponse(
-    OpenApiTypes.OBJECT,
-    description='Each field at fault with its messages, e.g. {"email": ["Enter a valid email '
-    'address."]}; "non_field_errors" for the request as a whole.',
-)
+NOT_THE_TEAM = error("Not logged in as a member of the advisory team.")
 
 IDEMPOTENCY_KEY = "Idempotency-Key"
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     IDEMPOTENCY_KEY,
-    str,
+    # Printable ASCII, as advisory.idempotency.clean_key takes it (outer spaces dropped).
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]([ -~]*[!-~])?$"},
     OpenApiParameter.HEADER,
     description="Optional. A new random value (a UUID) for each inquiry, sent again "
     "unchanged with every retry of it. Within 24 hours (at least), the same key with the "
@@ -63,14 +60,11 @@ REPLAYED_HEADER = OpenApiParameter(
 
 
 class AdvisoryTeamOnly(BasePermission):
-    """Anyone may send an inquiry; reading them needs the advisory team's permission."""
+    """Reading inquiries needs the advisory team's permission."""
 
     message = "Only the advisory team can read inquiries. Log in to the admin first."
 
     def has_permission(self, request, view):
-        # No action: a method the route does not have, which DRF answers with 405.
-        if view.action in PUBLIC_ACTIONS or view.action is None:
-            return True
         return request.user.has_perm("advisory.view_inquiry")
 
 
@@ -82,17 +76,20 @@ class InquiryPagination(GlossaryPagination):
 @extend_schema_view(
     list=extend_schema(
         summary="Inquiries, newest first (advisory team only)",
+        parameters=PAGINATION_PARAMETERS,
         responses={
             200: InquirySerializer(many=True),
-            403: OpenApiResponse(description="Not the advisory team."),
+            400: bad_request('A malformed page or page_size, e.g. {"page": ["…"]}.'),
+            403: NOT_THE_TEAM,
+            404: error("Past the last page."),
         },
     ),
     retrieve=extend_schema(
         summary="One inquiry by reference (advisory team only)",
         responses={
             200: InquirySerializer,
-            403: OpenApiResponse(description="Not the advisory team."),
-            404: OpenApiResponse(description="No inquiry has this reference."),
+            403: NOT_THE_TEAM,
+            404: error("No inquiry has this reference."),
         },
     ),
 )
@@ -107,6 +104,13 @@ class InquiryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     lookup_value_regex = "[0-9a-fA-F-]{36}"
     queryset = Inquiry.objects.select_related("term", "assigned_to")
 
+    def get_permissions(self):
+        # Anyone may send an inquiry (and get the form); no action: a method the route
+        # does not have, which DRF answers with 405. The schema's security follows this.
+        if self.action in PUBLIC_ACTIONS or self.action is None:
+            return [AllowAny()]
+        return [AdvisoryTeamOnly()]
+
     @extend_schema(
         summary="Send an advisory inquiry",
         description="The same validation and spam checks as the site's contact form. An "
@@ -118,25 +122,29 @@ class InquiryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         parameters=[IDEMPOTENCY_KEY_PARAMETER, REPLAYED_HEADER],
         responses={
             201: InquiryReceivedSerializer,
-            400: FIELD_ERRORS,
+            400: bad_request(
+                'Each field at fault with its messages, e.g. {"email": ["Enter a valid '
+                'email address."]} ("non_field_errors" for the body as a whole, '
+                '"Idempotency-Key" for the header); {"detail": "JSON parse error - …"} for '
+                "a body that is not JSON. Nothing was stored."
+            ),
+            403: error(
+                "Logged in to the site (a session cookie) but without its CSRF token: send "
+                "X-CSRFToken, or send the inquiry without the session, as anyone can."
+            ),
+            413: error("The body is larger than ADVISORY_MAX_BODY_BYTES. Nothing was stored."),
+            415: error("The body is not application/json. Nothing was stored."),
             422: OpenApiResponse(
-                OpenApiTypes.OBJECT,
+                FIELD_ERRORS_REF,
                 description="This Idempotency-Key came before with a different body, e.g. "
                 '{"Idempotency-Key": ["…"]}. Nothing was stored: use a new key for a new '
                 "inquiry.",
             ),
-            413: OpenApiResponse(description="The body is larger than the form allows."),
-            429: OpenApiResponse(
-                description="Too many inquiries from this network address; see Retry-After."
-            ),
+            429: error("Too many inquiries from this network address; see Retry-After."),
         },
     )
     def create(self, request):
-        if body_too_large(request):
-            return Response(
-                {"detail": "The request body is too large for an inquiry."},
-                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-            )
+        # A body over ADVISORY_MAX_BODY_BYTES never gets here: glossary_project.bodies.
         try:
             submitted = inquiry_submit(
                 form_data(request.data),
@@ -193,7 +201,9 @@ class InquiryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
 
 def form_data(data) -> dict:
-    """The JSON body as form data: an object whose values are strings, numbers or booleans."""
+    """The JSON body as form data: an object of the form's fields, each a string (consent
+    the boolean true or false), or null for an empty one. A value of another type is a
+    400 on its field: never read as text (1 as "1"), nor a "no" as a yes."""
     if not isinstance(data, dict):
         raise ValidationError({"non_field_errors": ["Send a JSON object of fields."]})
     unknown = sorted(set(data) - set(InquiryForm.base_fields))
@@ -202,11 +212,19 @@ def form_data(data) -> dict:
         raise ValidationError(
             {name: [f"Unknown field. Send only: {accepted}."] for name in unknown}
         )
-    nested = [name for name, value in data.items() if isinstance(value, dict | list)]
-    if nested:
-        raise ValidationError(
-            {name: ["Must be a string, not a list or object."] for name in nested}
-        )
+    errors = {}
+    for name, value in data.items():
+        if value is None:
+            continue
+        if name == "consent":
+            if not isinstance(value, bool):
+                errors[name] = ["Must be true (the JSON boolean) to agree to be contacted."]
+        elif isinstance(value, dict | list):
+            errors[name] = ["Must be a string, not a list or object."]
+        elif not isinstance(value, str):
+            errors[name] = ["Must be a string, not a number or a boolean."]
+    if errors:
+        raise ValidationError(errors)
     return {name: "" if value is None else value for name, value in data.items()}
 
 

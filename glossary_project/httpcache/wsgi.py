@@ -1,6 +1,7 @@
 from django.core.handlers.wsgi import WSGIHandler
 
 from .responses import API_PREFIX, answer_from_cache
+from .state import request_state
 
 
 class CachedApiReadsHandler(WSGIHandler):
@@ -9,8 +10,12 @@ class CachedApiReadsHandler(WSGIHandler):
 
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO", "").startswith(API_PREFIX):
+            request_state(environ)  # made here, so both requests below share it
             try:
-                response = answer_from_cache(self.request_class(environ))
+                # A copy: building a request rewrites PATH_INFO in its environ, decoded
+                # from the WSGI (Latin-1) form, which Django's own request, built from
+                # the server's environ below, must still find as the server gave it.
+                response = answer_from_cache(self.request_class(environ.copy()))
             except Exception:  # a disallowed Host, say: Django answers it properly below
                 response = None
             if response is not None:

@@ -1,4 +1,4 @@
-from datetime import UTC
+from datetime import UTC, datetime
 
 from django import forms
 from django.db.models.functions import Lower
@@ -24,31 +24,37 @@ NARROWING_FILTERS = ("category", "letter", "updated_since")
 
 
 class UTCDateTimeField(IsoDateTimeField):
-    """ISO 8601, refused when it cannot be expressed in UTC (the database's time zone)."""
+    """ISO 8601, in UTC (the database's time zone), so that no database sees an offset it
+    cannot store (PostgreSQL refuses +17:49, which Python accepts). A time that is before
+    the year 1 or after 9999 once in UTC (0001-01-01T00:00+14:00) stands for the first or
+    last moment Python can hold: "changed since" then means every term, or none."""
 
     def clean(self, value):
         moment = super().clean(value)
         if moment is None:
             return None
         try:
-            # In UTC, so that no database sees an offset it cannot store (PostgreSQL
-            # refuses +17:49, which Python accepts).
             return moment.astimezone(UTC)
-        except OverflowError as error:
-            raise forms.ValidationError(
-                "Enter a date and time between years 1 and 9999 in UTC."
-            ) from error
+        except OverflowError:
+            first, last = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
+            return first if moment.year == first.year else last
 
 
 class UTCDateTimeFilter(filters.IsoDateTimeFilter):
     field_class = UTCDateTimeField
 
 
+# Given, a parameter must say something: leave it out for all categories, letters, times
+# (an empty search, as from a search box left empty, is no search).
+NOT_EMPTY = ("category", "letter", "updated_since", "ordering")
+
+
 class TermFilterForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("ordering") == "relevance" and not cleaned.get("search"):
-            self.add_error("ordering", "Ordering by relevance needs a search.")
+        for name in NOT_EMPTY:
+            if name in self.data and not self.data[name].strip() and name not in self.errors:
+                self.add_error(name, "Must not be empty: leave the parameter out instead.")
         return cleaned
 
 
@@ -78,7 +84,7 @@ class TermFilter(filters.FilterSet):
         choices=[(name, name) for name in ORDERINGS],
         method="filter_ordering",
         help_text="title (default), -updated_at, published_at, their reverses, or relevance "
-        "(the default when searching).",
+        "(the default when searching; without a search, title).",
     )
 
     class Meta:
@@ -97,6 +103,8 @@ class TermFilter(filters.FilterSet):
         data = self.form.cleaned_data
         search = data.get("search")
         ordering = data.get("ordering") or ("relevance" if search else "title")
+        if ordering == "relevance" and not search:
+            ordering = "title"  # nothing to rank by
         if search and ordering == "relevance":
             narrowed = any(data.get(name) for name in NARROWING_FILTERS)
             return search_in_relevance_order(search, within=queryset if narrowed else None)

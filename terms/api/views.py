@@ -3,16 +3,16 @@ from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import http_date
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
-    inline_serializer,
 )
-from rest_framework import mixins, serializers, viewsets
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework import mixins, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -27,6 +27,7 @@ from .filters import (
     reject_unknown_parameters,
 )
 from .pagination import GlossaryPagination
+from .schema import NOT_MODIFIED, PAGINATION_PARAMETERS, bad_request, error
 from .serializers import (
     CategoryDetailSerializer,
     CategorySerializer,
@@ -35,16 +36,16 @@ from .serializers import (
     TermListSerializer,
 )
 
-ERROR = inline_serializer("Error", {"detail": serializers.CharField()})
+NO_NUL = r"^[^\x00]*$"  # Django's forms refuse a NUL character in text
+SLUG = r"^[-a-zA-Z0-9_]+$"
 ERRORS = {
-    400: OpenApiResponse(
-        OpenApiTypes.OBJECT,
-        description="A query parameter is unknown or malformed. The body maps each parameter "
+    304: NOT_MODIFIED,
+    400: bad_request(
+        "A query parameter is unknown, empty or malformed. The body maps each parameter "
         'to its messages, e.g. {"letter": ["Select a valid choice. Q1 is not one of the '
-        'available choices."]}.',
+        'available choices."]}.'
     ),
-    404: OpenApiResponse(ERROR, description="Not found, not published, or past the last page."),
-    429: OpenApiResponse(ERROR, description="Too many requests; see the Retry-After header."),
+    404: error("Not found, not published, or past the last page."),
 }
 
 
@@ -62,8 +63,14 @@ class PublicContentMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        if not self.answers_method(request.method):
+            return  # a 405 (with Allow) from DRF, whatever the query says
         if not getattr(self, "filter_backends", None) or self.action != "list":
             reject_unknown_parameters(request, self)
+
+    def answers_method(self, method: str) -> bool:
+        name = method.lower()
+        return name in self.http_method_names and hasattr(self, name)
 
     def perform_content_negotiation(self, request, force=False):
         try:
@@ -95,18 +102,16 @@ class PublicReadOnlyViewSet(
         summary="List published terms",
         description="Paginated; filter by category, letter, search or change time.",
         parameters=[
-            OpenApiParameter(
-                "page", {"type": "integer", "minimum": 1}, description="Page number, from 1."
-            ),
-            OpenApiParameter(
-                "page_size",
-                {"type": "integer", "minimum": 1, "maximum": GlossaryPagination.max_page_size},
-                description="Terms a page: 20 unless given, at most 100.",
-            ),
+            *PAGINATION_PARAMETERS,
             OpenApiParameter(
                 "search",
-                {"type": "string", "maxLength": SEARCH_MAX_LENGTH},
+                {"type": "string", "maxLength": SEARCH_MAX_LENGTH, "pattern": NO_NUL},
                 description=TermFilter.base_filters["search"].extra["help_text"],
+            ),
+            OpenApiParameter(
+                "category",
+                {"type": "string", "minLength": 1, "pattern": SLUG},
+                description=TermFilter.base_filters["category"].extra["help_text"],
             ),
         ],
         responses={200: TermListSerializer(many=True), **ERRORS},
@@ -202,3 +207,14 @@ class LettersView(PublicContentMixin, APIView):
     def get(self, request):
         rows = selectors.letter_counts()
         return Response(LetterSerializer(rows, many=True, context={"request": request}).data)
+
+
+class SchemaView(SpectacularAPIView):
+    """/api/schema/: the schema in YAML, or JSON with ?format=json; an error (an unknown
+    format) in JSON, as every error under /api/ is, not in the schema's YAML."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if response.status_code >= 400:
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)

@@ -323,6 +323,20 @@ def test_an_unticked_consent_box_is_explained_next_to_it(client, valid_inquiry_d
     assert Inquiry.objects.count() == 0
 
 
+@pytest.mark.parametrize("consent", ["no", "off", "n", "null", "false", "0", "true", "yes"])
+def test_a_consent_box_sent_with_anything_but_its_ticked_value_is_refused_next_to_it(
+    client, valid_inquiry_data, consent
+):
+    response = client.post(FORM_URL, {**valid_inquiry_data, "consent": consent})
+
+    assert response.status_code == 400
+    assert field_error(response, "consent") == (
+        "Consent is a yes only as a ticked box (true in JSON); any other answer is not consent."
+    )
+    assert page(response).values["consent"] is False  # shown unticked, to be ticked
+    assert Inquiry.objects.count() == 0
+
+
 @pytest.mark.parametrize(
     ("token", "message"),
     [

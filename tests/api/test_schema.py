@@ -106,3 +106,97 @@ def test_the_interactive_docs_open(client):
     assert response["Content-Type"].startswith("text/html")
     assert b'src="/api/docs/?script="' in response.content  # Swagger UI starts from a file
     assert b"/api/schema/" in client.get("/api/docs/?script=").content
+
+
+PUBLIC = [
+    ("/api/v1/terms/", "get"),
+    ("/api/v1/terms/{slug}/", "get"),
+    ("/api/v1/categories/", "get"),
+    ("/api/v1/categories/{slug}/", "get"),
+    ("/api/v1/letters/", "get"),
+    ("/api/v1/inquiries/", "post"),
+    ("/api/v1/inquiries/form/", "get"),
+]
+TEAM_ONLY = [("/api/v1/inquiries/", "get"), ("/api/v1/inquiries/{reference}/", "get")]
+
+
+def operations(schema: dict):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            yield path, method, operation
+
+
+def test_public_operations_ask_for_no_credentials_and_the_teams_for_the_session(schema):
+    for path, method in PUBLIC:
+        assert schema["paths"][path][method].get("security", []) == [], (path, method)
+    for path, method in TEAM_ONLY:
+        assert schema["paths"][path][method]["security"] == [{"cookieAuth": []}], (path, method)
+    assert sorted([*PUBLIC, *TEAM_ONLY]) == sorted((p, m) for p, m, _ in operations(schema))
+
+
+def test_every_operation_documents_what_any_request_may_be_answered(schema):
+    for path, method, operation in operations(schema):
+        responses = operation["responses"]
+        assert {"406", "414", "429", "503"} <= set(responses), (path, method)
+        for code in ("429", "503"):
+            assert "Retry-After" in responses[code]["headers"], (path, method, code)
+
+
+def test_every_answer_with_a_body_documents_its_schema(schema):
+    for path, method, operation in operations(schema):
+        for code, response in operation["responses"].items():
+            if code in ("301", "304"):
+                assert "content" not in response, (path, method, code)
+                continue
+            [media] = response["content"].values()
+            assert media["schema"], (path, method, code)
+
+
+def test_errors_are_documented_as_json_the_api_sends(schema):
+    components = schema["components"]["schemas"]
+    assert components["Error"]["required"] == ["detail"]
+    assert components["FieldErrors"]["additionalProperties"] == {
+        "type": "array",
+        "items": {"type": "string"},
+    }
+    for path, method, operation in operations(schema):
+        for code, response in operation["responses"].items():
+            if code.startswith("4") and code != "414":  # 414 is gunicorn's own page
+                assert set(response["content"]) == {"application/json"}, (path, method, code)
+
+
+def test_sending_an_inquiry_documents_each_way_it_can_be_refused(schema):
+    responses = schema["paths"]["/api/v1/inquiries/"]["post"]["responses"]
+    assert {"201", "400", "403", "413", "415", "422", "429"} <= set(responses)
+
+
+def test_the_content_reads_document_not_modified(schema):
+    for path in CONTENT_PATHS:
+        assert "304" in schema["paths"][path]["get"]["responses"], path
+
+
+def test_the_inquiry_body_is_closed_and_consent_must_be_true(schema):
+    content = schema["paths"]["/api/v1/inquiries/"]["post"]["requestBody"]["content"]
+    ref = content["application/json"]["schema"]["$ref"]
+    body = schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+    assert body["additionalProperties"] is False
+    [consent] = body["properties"]["consent"]["allOf"]
+    assert schema["components"]["schemas"][consent["$ref"].rsplit("/", 1)[-1]] == {
+        "enum": [True],
+        "type": "boolean",
+    }
+
+
+def test_an_inquiry_about_no_term_and_assigned_to_nobody_is_documented_with_nulls(schema):
+    inquiry = schema["components"]["schemas"]["Inquiry"]["properties"]
+    assert inquiry["term"]["nullable"] is True
+    assert inquiry["assigned_to"]["nullable"] is True
+
+
+def test_a_sent_inquirys_reference_links_to_reading_it(schema):
+    links = schema["paths"]["/api/v1/inquiries/"]["post"]["responses"]["201"]["links"]
+    assert (
+        links["GetInquiry"]["operationId"]
+        == schema["paths"]["/api/v1/inquiries/{reference}/"]["get"]["operationId"]
+    )
+    assert links["GetInquiry"]["parameters"] == {"reference": "$response.body#/reference"}

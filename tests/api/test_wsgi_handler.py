@@ -82,3 +82,14 @@ def test_a_logged_in_reader_is_answered_by_django_not_from_the_anonymous_copy(cl
 
     assert status == 200
     assert len(queries) > 0  # the session and the term were read: not a replay
+
+
+def test_an_address_that_is_not_ascii_is_a_json_404_not_a_server_error():
+    # As gunicorn hands it on: the bytes of /api/v1/terms/€/, read as Latin-1.
+    path = "/api/v1/terms/€/".encode().decode("latin-1")
+
+    status, headers, body = call(path)
+
+    assert status == 404
+    assert headers["Content-Type"] == "application/json"
+    assert json.loads(body) == {"detail": "No Term matches the given query."}

@@ -4,9 +4,6 @@ stalls or cuts. They run on PostgreSQL (CI runs them there) and commit for real.
 
 import http.client
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +14,7 @@ import pytest
 from advisory.forms import form_token
 from terms.models import SiteSettings
 
-from ..helpers.processes import HOST, PROJECT_ROOT, gunicorn, server_environment, worker
+from ..helpers.processes import HOST, gunicorn, server_environment, worker
 from ..helpers.smtp import Mailbox, send_through_smtp, smtp_server
 from ..helpers.tcpproxy import TcpProxy
 
@@ -35,20 +32,6 @@ FAULT_TEST = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture(scope="session")
-def static_root(tmp_path_factory) -> str:
-    """The static files collected once, as a deployment does (the pages need the manifest)."""
-    root = tmp_path_factory.mktemp("static")
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "STATIC_ROOT": str(root)},
-        check=True,
-        timeout=120,
-    )
-    return str(root)
 
 
 @pytest.fixture

@@ -53,3 +53,19 @@ def connections_kept_open() -> Iterator[None]:
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
+
+
+def served(app):
+    """``app`` as a server runs it: each body read to its end and closed there and then.
+    For WSGI test clients that leave the closing to whoever reads the response (the
+    request log ends a request when its body is closed)."""
+
+    def application(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return application
