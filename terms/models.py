@@ -357,15 +357,19 @@ class TermName(models.Model):
 
 
 class TermSearch(models.Model):
-    """A term's search vectors, written by a PostgreSQL trigger (migration 0008).
+    """A published term's search vectors, written by PostgreSQL triggers (migrations 0008,
+    0010 and 0012); a term that is not published has no row, so no search can find it.
 
     The table exists everywhere, so that Django manages it like any other; only
     PostgreSQL fills it (SQLite searches with a plain fallback).
 
     "head" holds the title and aliases (weight A) and the summary (B) and decides the
     ranking; "body" holds the definition, which makes a term match but ranks it last.
-    "published" and "sort_title" (the lower-cased title) are copies, so that search can
-    rank and order thousands of matches on these short rows alone.
+    "sort_title" (the lower-cased title) is a copy, so that search can rank and order
+    thousands of matches on these short rows alone.
+
+    The same triggers keep the spelling lexicon (terms_search_word, PostgreSQL only): each
+    word the published terms use, with the number of published terms using it.
     """
 
     term = models.OneToOneField(
@@ -373,18 +377,10 @@ class TermSearch(models.Model):
     )
     head = SearchVectorField()
     body = SearchVectorField()
-    published = models.BooleanField(default=False)
     sort_title = models.CharField(max_length=200, blank=True)
 
     class Meta:
         db_table = "terms_term_search"
-        indexes = [
-            models.Index(
-                fields=["sort_title"],
-                condition=Q(published=True),
-                name="term_search_published_title",
-            )
-        ]
 
     def __str__(self) -> str:
         return str(self.term_id)

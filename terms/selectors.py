@@ -200,7 +200,8 @@ def search_terms(queryset: QuerySet[Term], query: str) -> QuerySet[Term]:
 
 
 def _postgres_search(queryset: QuerySet[Term], query: str) -> QuerySet[Term]:
-    # terms_term_search is filled only on PostgreSQL (migration terms/0008), by a trigger.
+    # terms_term_search holds the published terms, only on PostgreSQL (migrations
+    # terms/0008 and 0012), by a trigger.
     search = _tsquery(query)
     return queryset.filter(Q(search__head=search) | Q(search__body=search)).annotate(
         relevance=SearchRank(F("search__head"), search)
@@ -235,9 +236,8 @@ class RankedSearch:
 
     def __init__(self, query: str, *, within: QuerySet[Term] | None):
         self.search = _tsquery(" ".join(query.split()))
-        matches = TermSearch.objects.filter(published=True).filter(
-            Q(head=self.search) | Q(body=self.search)
-        )
+        # Only published terms have search rows (migration terms/0012).
+        matches = TermSearch.objects.filter(Q(head=self.search) | Q(body=self.search))
         if within is not None:
             matches = matches.filter(term__in=within.order_by().values("pk"))
         self.matches = matches

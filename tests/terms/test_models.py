@@ -1,12 +1,19 @@
 import datetime
+from contextlib import nullcontext
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from terms.models import FAQ, KeyConsideration, Reference, SiteSettings, Term
-from terms.services import term_archive, term_publish
+from terms.services import (
+    GlossaryImportError,
+    glossary_export,
+    glossary_import,
+    term_archive,
+    term_publish,
+)
 
 from ..factories import (
     CategoryFactory,
@@ -315,3 +322,132 @@ def test_renaming_a_term_frees_its_old_title_for_another_terms_alias():
 def test_the_index_letter_follows_the_title():
     assert TermFactory(title="agentic workflow").letter == "A"
     assert TermFactory(title="3D reconstruction").letter == "0-9"
+
+
+# PostgreSQL: search data come from published terms only --------------------------------
+
+# The definition of the lexicon, written out again: every word (PostgreSQL's "simple"
+# configuration) of a published term's title, aliases, summary and definition, with the
+# number of published terms that use it.
+WORDS_OF_PUBLISHED_TERMS = """
+    SELECT word, count(*) FROM terms_term,
+        unnest(tsvector_to_array(to_tsvector('simple',
+            title || ' ' || aliases || ' ' || summary || ' ' || definition))) AS word
+    WHERE status = 'published' GROUP BY word
+"""
+
+
+def search_data() -> tuple[dict, dict]:
+    """What search holds (the lexicon with its counts, the terms that have search rows),
+    and what the published terms say it should hold."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT word, terms FROM terms_search_word")
+        lexicon = dict(cursor.fetchall())
+        cursor.execute("SELECT term_id FROM terms_term_search")
+        searchable = {term_id for (term_id,) in cursor.fetchall()}
+        cursor.execute(WORDS_OF_PUBLISHED_TERMS)
+        wanted = dict(cursor.fetchall())
+    published = set(Term.objects.published().values_list("pk", flat=True))
+    return {"lexicon": lexicon, "searchable": searchable}, {
+        "lexicon": wanted,
+        "searchable": published,
+    }
+
+
+def assert_search_data_match_the_published_terms(step: str) -> dict:
+    held, wanted = search_data()
+    assert held == wanted, step
+    return held["lexicon"]
+
+
+@pytest.mark.postgres
+def test_search_data_follow_the_published_terms_through_every_change():
+    sae = TermFactory(
+        title="Sparse Autoencoder",
+        aliases="SAE",
+        summary="Splits a model's features apart.",
+        definition="Dictionary learning on activations.",
+    )
+    lexicon = assert_search_data_match_the_published_terms("published")
+    assert lexicon["dictionary"] == 1
+    probe = TermFactory(
+        status=Term.Status.DRAFT,
+        title="Quokka Probe",
+        summary="A probe of activations.",
+        definition="Zygomorphic activations.",
+    )
+    lexicon = assert_search_data_match_the_published_terms("draft created")
+    assert "zygomorphic" not in lexicon
+
+    sae.definition = "Sparse dictionaries of neuron activations."
+    sae.save()
+    lexicon = assert_search_data_match_the_published_terms("published term edited")
+    assert "dictionary" not in lexicon
+    assert lexicon["neuron"] == 1
+    sae.slug = "sae"
+    sae.save(update_fields=["slug"])
+    sae.title = "Sparse Autoencoders"
+    sae.save(update_fields=["title"])
+    assert_search_data_match_the_published_terms("renamed")
+
+    term_publish(term=probe)
+    lexicon = assert_search_data_match_the_published_terms("draft published")
+    assert lexicon["activations"] == 2
+    probe.definition = "Zygomorphic, yet sparse, activations."
+    probe.save()
+    assert_search_data_match_the_published_terms("second published term edited")
+    for status in (Term.Status.REVIEW, Term.Status.DRAFT, Term.Status.PUBLISHED):
+        probe.status = status
+        probe.save()
+        assert_search_data_match_the_published_terms(f"to {status}")
+    term_archive(term=probe)
+    lexicon = assert_search_data_match_the_published_terms("archived")
+    assert lexicon["activations"] == 1
+    assert "zygomorphic" not in lexicon
+
+    probe.delete()
+    assert_search_data_match_the_published_terms("archived term deleted")
+    sae.delete()
+    assert assert_search_data_match_the_published_terms("published term deleted") == {}
+
+
+@pytest.mark.postgres
+def test_an_import_leaves_search_data_matching_the_published_terms():
+    TermFactory(title="Sparse Autoencoder", definition="Dictionary learning on activations.")
+    exported = glossary_export()
+    category = exported["categories"][0]["slug"]
+    exported["terms"][0]["definition"] = "Sparse dictionaries of activations."
+    exported["terms"] += [
+        {
+            "slug": f"probe-{number}",
+            "title": f"Probe {number}",
+            "category": category,
+            "status": status,
+            "summary": f"Probe number {number} of activations.",
+            "definition": "Reads activations.",
+        }
+        for number, status in enumerate(["published", "draft", "published", "review"])
+    ]
+
+    glossary_import(data=exported)
+
+    lexicon = assert_search_data_match_the_published_terms("imported")
+    assert lexicon["activations"] == 3
+    assert "dictionary" not in lexicon
+    assert "1" not in lexicon  # the draft's number
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("refused", ["dry run", "bad record"])
+def test_an_import_that_stores_nothing_leaves_search_data_as_they_were(refused):
+    TermFactory(title="Sparse Autoencoder", definition="Dictionary learning on activations.")
+    before, _wanted = search_data()
+    exported = glossary_export()
+    exported["terms"][0]["definition"] = "Zygomorphic activations."
+    if refused == "bad record":
+        exported["terms"].append({"slug": "no-title", "category": "nowhere"})
+
+    with pytest.raises(GlossaryImportError) if refused == "bad record" else nullcontext():
+        glossary_import(data=exported, dry_run=refused == "dry run")
+
+    assert search_data()[0] == before
