@@ -238,14 +238,26 @@ class Term(TimeStampedModel):
             self._stored_slug = self.slug
 
     def remember_former_slug(self, *, adding: bool) -> None:
-        """Keep the old address of a renamed term working (it answers 301), and let a
-        slug in use win over the same slug formerly used by another term."""
+        """Keep the old address of a renamed term working: it answers 301 while the term
+        is published (terms.selectors.current_slug).
+
+        A former slug belongs to the public. Another term may take it as its slug, but the
+        record stays: readers see that term at the address only while it is published
+        (terms.selectors.term_page comes first), and the redirect is back as soon as it is
+        not, or is deleted. A term leaving a slug that already redirects to another term
+        takes the redirect over only if it is published: readers knew the address as this
+        term's then, while a draft's slug was never theirs.
+        """
         stored = getattr(self, "_stored_slug", None)
         if not adding and stored == self.slug:
             return
-        FormerSlug.objects.filter(slug=self.slug).delete()
+        # Renamed back to a slug it had: that is its address again, not a redirect.
+        FormerSlug.objects.filter(slug=self.slug, term=self).delete()
         if stored and stored != self.slug:
-            FormerSlug.objects.update_or_create(slug=stored, defaults={"term": self})
+            former, created = FormerSlug.objects.get_or_create(slug=stored, defaults={"term": self})
+            if not created and former.term_id != self.pk and self.is_published:
+                former.term = self
+                former.save(update_fields=["term"])
         self._stored_slug = self.slug
 
     def stamp_first_publication(self) -> None:
@@ -328,7 +340,8 @@ class Term(TimeStampedModel):
 
 
 class FormerSlug(models.Model):
-    """A slug a term had before it was renamed: its old address redirects to the new one."""
+    """A slug a term had before it was renamed: its old address redirects to the new one
+    while the term is published and no published term has that slug now."""
 
     slug = models.SlugField(max_length=200, unique=True)
     term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="former_slugs")

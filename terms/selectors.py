@@ -170,7 +170,11 @@ _PAGE_LISTS_SQL = _page_lists_sql()
 
 def current_slug(former: str, *, preview_id: int | None = None) -> str | None:
     """The slug a renamed term has now, if ``former`` was one of its slugs and the
-    term is published (or is ``preview_id``, previewed with a valid token)."""
+    term is published (or is ``preview_id``, previewed with a valid token).
+
+    Ask only once no term visible to the reader has ``former`` as its slug (term_page
+    404s): a published term that took the slug is shown instead, while a draft that took
+    it leaves the redirect to readers (see Term.remember_former_slug)."""
     visible = Q(term__status=Term.Status.PUBLISHED)
     if preview_id is not None:
         visible |= Q(term_id=preview_id)

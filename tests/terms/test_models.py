@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from terms.models import FAQ, KeyConsideration, Reference, SiteSettings, Term
+from terms.models import FAQ, FormerSlug, KeyConsideration, Reference, SiteSettings, Term
 from terms.services import (
     GlossaryImportError,
     glossary_export,
@@ -37,6 +37,25 @@ def test_database_refuses_two_terms_with_the_same_slug():
     TermFactory(slug="rag")
     with pytest.raises(IntegrityError), transaction.atomic():
         TermFactory(slug="rag")
+
+
+def test_database_refuses_a_former_slug_recorded_for_two_terms():
+    first, second = TermFactory(slug="foundation-model"), TermFactory()
+    first.slug = "foundation-models"
+    first.save()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FormerSlug.objects.create(slug="foundation-model", term=second)
+
+
+def test_a_term_may_take_a_former_slug_and_the_database_still_refuses_a_second_one():
+    renamed = TermFactory(slug="foundation-model")
+    renamed.slug = "foundation-models"
+    renamed.save()
+    TermFactory(slug="foundation-model", status=Term.Status.DRAFT)
+
+    assert FormerSlug.objects.get(slug="foundation-model").term == renamed
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TermFactory(slug="foundation-model")
 
 
 def test_database_refuses_a_title_that_differs_only_in_case():

@@ -1,6 +1,7 @@
 """A renamed term keeps its old addresses: the old page and the old API URL answer 301
-with the new ones, only while readers may see the term (or with a preview link), and a
-term that uses the slug now always wins over the redirect."""
+with the new ones, only while readers may see the term (or with a preview link). A
+published term that uses the slug now wins over the redirect, only while it is published:
+a draft never takes an old address from readers."""
 
 import re
 from urllib.parse import parse_qs, urlsplit
@@ -12,6 +13,7 @@ from django.urls import reverse
 
 from terms.models import FormerSlug, Term
 from terms.preview import preview_token
+from terms.services import term_archive, term_publish
 
 from ..factories import TermFactory
 from .test_admin import term_form
@@ -161,7 +163,6 @@ def test_a_term_that_takes_a_former_slug_is_served_instead_of_the_redirect(clien
     assert data.status_code == 200
     assert data.json()["title"] == "Datasheet"
     assert client.get(page("datasheets-for-datasets")).status_code == 200
-    assert not FormerSlug.objects.filter(slug="datasheet").exists()
 
 
 @pytest.mark.parametrize("status", [Term.Status.DRAFT, Term.Status.REVIEW, Term.Status.ARCHIVED])
@@ -293,3 +294,116 @@ def test_a_redirect_costs_two_queries_however_often_the_term_was_renamed(
         assert client.get(page("draft-0"), {"preview": token}).status_code == 301
     with django_assert_num_queries(2):
         assert client.get(api("draft-0"), {"preview": token}).status_code == 301
+
+
+# A former slug belongs to the public: drafts do not take it -----------------------------
+
+
+def redirects(client, old: str, new: str) -> bool:
+    """Whether the old page and the old API address both answer 301 to the new ones."""
+    site, data = client.get(page(old)), client.get(api(old))
+    return (site.status_code, site.get("Location"), data.status_code, data.get("Location")) == (
+        301,
+        page(new),
+        301,
+        api(new),
+    )
+
+
+@pytest.fixture
+def renamed():
+    """Foundation Models, published, renamed from foundation-model to foundation-models."""
+    term = TermFactory(title="Foundation Models", slug="foundation-model")
+    rename(term, "foundation-models")
+    return term
+
+
+@pytest.mark.parametrize("status", [Term.Status.DRAFT, Term.Status.REVIEW, Term.Status.ARCHIVED])
+def test_an_unpublished_term_with_a_former_slug_leaves_the_redirect_to_readers(
+    client, renamed, status
+):
+    other = TermFactory(title="Foundation Model Licence", slug="foundation-model", status=status)
+    assert redirects(client, "foundation-model", "foundation-models")
+
+    other.delete()
+
+    assert redirects(client, "foundation-model", "foundation-models")
+
+
+def test_a_draft_renamed_to_a_former_slug_and_away_again_leaves_the_redirect(client, renamed):
+    draft = TermFactory(title="Foundation Model Licence", slug="fm-licence", status="draft")
+    rename(draft, "foundation-model")
+    assert redirects(client, "foundation-model", "foundation-models")
+
+    rename(draft, "foundation-model-licence")
+
+    assert redirects(client, "foundation-model", "foundation-models")
+    term_publish(term=draft)
+    assert redirects(client, "foundation-model", "foundation-models")
+    assert client.get(page("foundation-model-licence")).status_code == 200
+
+
+def test_the_preview_link_of_a_draft_with_a_former_slug_shows_the_draft(client, renamed):
+    draft = TermFactory(title="Foundation Model Licence", slug="foundation-model", status="draft")
+    token = preview_token(draft)
+
+    site = client.get(page("foundation-model"), {"preview": token})
+    data = client.get(api("foundation-model"), {"preview": token})
+
+    assert site.status_code == 200
+    assert heading(site) == "Foundation Model Licence"
+    assert "no-store" in site["Cache-Control"]
+    assert data.status_code == 200
+    assert data.json()["title"] == "Foundation Model Licence"
+    assert redirects(Client(), "foundation-model", "foundation-models")
+
+
+@pytest.mark.parametrize("off_the_site", ["archived", "back to draft", "to review", "deleted"])
+def test_a_term_that_took_a_former_slug_gives_the_redirect_back_when_it_leaves_the_site(
+    client, renamed, off_the_site
+):
+    claimant = TermFactory(title="Foundation Model Licence", slug="foundation-model")
+    assert heading(client.get(page("foundation-model"))) == "Foundation Model Licence"
+
+    if off_the_site == "archived":
+        term_archive(term=claimant)
+    elif off_the_site == "deleted":
+        claimant.delete()
+    else:
+        claimant.status = Term.Status.DRAFT if off_the_site == "back to draft" else "review"
+        claimant.save()
+
+    assert redirects(client, "foundation-model", "foundation-models")
+
+
+def test_a_draft_that_took_a_former_slug_and_is_then_published_is_served_there(client, renamed):
+    draft = TermFactory(title="Foundation Model Licence", slug="foundation-model", status="draft")
+
+    term_publish(term=draft)
+
+    response = client.get(page("foundation-model"))
+    assert response.status_code == 200
+    assert heading(response) == "Foundation Model Licence"
+    assert client.get(api("foundation-model")).json()["title"] == "Foundation Model Licence"
+
+
+def test_a_published_term_that_took_a_former_slug_takes_the_redirect_when_renamed(client, renamed):
+    claimant = TermFactory(title="Foundation Model Licence", slug="foundation-model")
+
+    rename(claimant, "foundation-model-licence")
+
+    assert redirects(client, "foundation-model", "foundation-model-licence")
+    assert client.get(page("foundation-models")).status_code == 200
+
+
+def test_the_sitemap_lists_the_current_address_whatever_a_draft_does(client, renamed):
+    def addresses() -> list[str]:
+        return re.findall(r"<loc>[^<]*(/glossary/[^<]*)</loc>", client.get("/sitemap.xml").text)
+
+    TermFactory(title="Foundation Model Licence", slug="foundation-model", status="draft")
+
+    assert page("foundation-models") in addresses()
+    assert page("foundation-model") not in addresses()
+    Term.objects.get(slug="foundation-model").delete()
+    assert page("foundation-models") in addresses()
+    assert page("foundation-model") not in addresses()
