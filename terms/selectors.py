@@ -183,6 +183,15 @@ def current_slug(former: str, *, preview_id: int | None = None) -> str | None:
     )
 
 
+def former_slug_owner(slug: str, *, term_id: int | None = None) -> Term | None:
+    """The term other than ``term_id`` that had ``slug`` before it was renamed, if any:
+    the one its old address redirects to (for the admin's warning)."""
+    former = (
+        FormerSlug.objects.select_related("term").filter(slug=slug).exclude(term_id=term_id).first()
+    )
+    return former.term if former else None
+
+
 def site_settings() -> SiteSettings:
     return per_generation("site-settings", SiteSettings.load)
 

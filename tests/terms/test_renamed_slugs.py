@@ -16,7 +16,7 @@ from terms.preview import preview_token
 from terms.services import term_archive, term_publish
 
 from ..factories import TermFactory
-from .test_admin import term_form
+from .test_admin import ADD_TERM, term_form
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +33,10 @@ def page(slug: str) -> str:
 
 def api(slug: str) -> str:
     return reverse("api:term-detail", kwargs={"slug": slug})
+
+
+def change_url(term: Term) -> str:
+    return reverse("admin:terms_term_change", args=[term.pk])
 
 
 def rename(term: Term, slug: str, **save_options) -> None:
@@ -407,3 +411,99 @@ def test_the_sitemap_lists_the_current_address_whatever_a_draft_does(client, ren
     Term.objects.get(slug="foundation-model").delete()
     assert page("foundation-models") in addresses()
     assert page("foundation-model") not in addresses()
+
+
+# Editors are told when a slug is another term's old address ---------------------------
+
+
+def saved_messages(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def slug_help(response) -> str:
+    """The text shown under the slug field of the term form."""
+    match = re.search(
+        r'<div class="help" id="id_slug_helptext">(.*?)</div>\s*</div>', response.text, re.DOTALL
+    )
+    return " ".join(re.sub(r"<[^>]+>", " ", match[1]).split()) if match else ""
+
+
+def test_an_editor_giving_a_draft_another_terms_old_slug_is_told_what_publishing_will_do(
+    editor_client, renamed
+):
+    data = term_form(
+        renamed.category, title="Foundation Model Licence", slug="foundation-model", aliases=""
+    )
+
+    response = editor_client.post(ADD_TERM, data, follow=True)
+
+    assert Term.objects.filter(slug="foundation-model", status="draft").exists()
+    [warning] = [message for message in saved_messages(response) if "old address" in message]
+    assert "“foundation-model” is the old address of “Foundation Models”" in warning
+    assert "(now /glossary/foundation-models/)" in warning
+    assert "still lead there. Once you publish this term, they show this term" in warning
+    assert redirects(Client(), "foundation-model", "foundation-models")
+
+
+def test_an_editor_publishing_a_term_on_another_terms_old_slug_is_told_readers_see_it_now(
+    editor_client, renamed
+):
+    draft = TermFactory(title="Foundation Model Licence", slug="foundation-model", status="draft")
+    data = term_form(
+        draft.category,
+        title="Foundation Model Licence",
+        slug="foundation-model",
+        aliases="",
+        status="published",
+    )
+
+    response = editor_client.post(change_url(draft), data, follow=True)
+
+    [warning] = [message for message in saved_messages(response) if "old address" in message]
+    assert "Readers who follow old links to it see this term instead" in warning
+    assert "if this term is unpublished or deleted, the links lead to “Foundation Models”" in (
+        warning
+    )
+    assert heading(Client().get(page("foundation-model"))) == "Foundation Model Licence"
+
+
+def test_the_term_form_warns_next_to_the_slug_that_it_is_another_terms_old_address(
+    editor_client, renamed
+):
+    draft = TermFactory(title="Foundation Model Licence", slug="foundation-model", status="draft")
+
+    shown = slug_help(editor_client.get(change_url(draft)))
+
+    assert shown.startswith("Part of the web address")
+    assert "“foundation-model” is the old address of “Foundation Models”" in shown
+    assert "Once you publish this term" in shown
+
+
+def test_a_refused_form_still_warns_next_to_the_slug_typed(editor_client, renamed):
+    data = term_form(
+        renamed.category, title="", slug="foundation-model", aliases="", status="published"
+    )
+
+    response = editor_client.post(ADD_TERM, data)
+
+    assert response.status_code == 200
+    assert "“foundation-model” is the old address of “Foundation Models”" in slug_help(response)
+    assert "Readers who follow old links to it see this term instead" in slug_help(response)
+
+
+def test_no_warning_for_a_new_slug_or_a_terms_own_former_slug(editor_client, renamed):
+    data = term_form(
+        renamed.category,
+        title="Foundation Models",
+        slug="foundation-model",
+        aliases="",
+        status="published",
+    )
+    response = editor_client.post(change_url(renamed), data, follow=True)
+    fresh = term_form(renamed.category, title="Diffusion Model", slug="diffusion-model")
+    added = editor_client.post(ADD_TERM, fresh, follow=True)
+
+    assert not [message for message in saved_messages(response) if "old address" in message]
+    assert not [message for message in saved_messages(added) if "old address" in message]
+    assert "old address" not in slug_help(editor_client.get(change_url(renamed)))
+    assert redirects(Client(), "foundation-models", "foundation-model")
