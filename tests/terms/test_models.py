@@ -3,6 +3,7 @@ from contextlib import nullcontext
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -470,3 +471,15 @@ def test_an_import_that_stores_nothing_leaves_search_data_as_they_were(refused):
         glossary_import(data=exported, dry_run=refused == "dry run")
 
     assert search_data()[0] == before
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # a flush commits
+def test_after_a_flush_the_lexicon_holds_only_the_words_of_what_is_published_again():
+    TermFactory(title="Quokka Probe", definition="Zygomorphic activations.")
+
+    call_command("flush", interactive=False, verbosity=0)  # TRUNCATE: no row trigger runs
+    TermFactory(title="Sparse Autoencoder", definition="Dictionary learning on activations.")
+
+    lexicon = assert_search_data_match_the_published_terms("flushed, then one term")
+    assert "zygomorphic" not in lexicon
