@@ -34,6 +34,12 @@ FORMAT_NAME = "glossary/1"
 # Publishing ---------------------------------------------------------------------------
 
 
+# Both in a transaction, as every content write is: its first save moves the content
+# generation, so concurrent content changes queue on that one row instead of deadlocking
+# over the spelling lexicon's rows, which publishing and archiving count up and down.
+
+
+@transaction.atomic
 def term_publish(*, term: Term) -> Term:
     """Publish a term, stamping its first publication time; refuses an empty definition."""
     term.status = Term.Status.PUBLISHED
@@ -42,6 +48,7 @@ def term_publish(*, term: Term) -> Term:
     return term
 
 
+@transaction.atomic
 def term_archive(*, term: Term) -> Term:
     term.status = Term.Status.ARCHIVED
     term.save(update_fields=["status", "updated_at"])

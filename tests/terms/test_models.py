@@ -1,4 +1,6 @@
 import datetime
+import threading
+import time
 from contextlib import nullcontext
 
 import pytest
@@ -483,3 +485,55 @@ def test_after_a_flush_the_lexicon_holds_only_the_words_of_what_is_published_aga
 
     lexicon = assert_search_data_match_the_published_terms("flushed, then one term")
     assert "zygomorphic" not in lexicon
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # two real connections
+def test_archiving_a_term_while_another_change_is_open_waits_for_it_instead_of_failing():
+    # Words: Mango {mango}; Mango Aardvark {aardvark, mango}; Aardvark {aardvark}.
+    first, second, third = (
+        TermFactory(title=title, aliases="", summary="", definition=title)
+        for title in ("Mango", "Mango Aardvark", "Aardvark")
+    )
+    failures = []
+
+    def archive_second():
+        try:
+            term_archive(term=Term.objects.get(pk=second.pk))
+        except Exception as error:  # reported by the assertion below
+            failures.append(error)
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        term_archive(term=first)  # holds the word "mango" until the commit
+        other = threading.Thread(target=archive_second)
+        other.start()
+        wait_until_another_connection_waits_for_a_lock()
+        try:
+            term_archive(term=third)  # would need "aardvark", if the other had taken it
+        except Exception as error:  # reported by the assertion below
+            failures.append(error)
+    other.join(timeout=30)
+
+    assert failures == []
+    assert not other.is_alive()
+    statuses = set(Term.objects.values_list("status", flat=True))
+    assert statuses == {Term.Status.ARCHIVED}
+    assert assert_search_data_match_the_published_terms("all archived") == {}
+
+
+def wait_until_another_connection_waits_for_a_lock(timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            # Inside a transaction pg_stat_activity is read once, unless told to read again.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return
+        time.sleep(0.05)
+    raise AssertionError("the other connection never waited for a lock")
