@@ -19,7 +19,7 @@ the lexicon in one statement, sorted by word. A save applies it at once. An impo
 it once, at its end (terms.services.search_words_batched): counting thousands of terms into
 the same rows one by one in one transaction rewrites a common word's row thousands of times,
 versions PostgreSQL cannot discard before the commit, so each rewrite is slower than the
-last (an import of 4,000 terms took over 15 minutes instead of about a minute).
+last (an import of 4,000 generated terms took over 15 minutes instead of about 80 s).
 
 The existing data are rebuilt from the published terms, and the content generation moves,
 so that no cached answer computed with the old lexicon is served again.
