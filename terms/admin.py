@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from glossary_project.httpcache.generation import pinned_generation, private_generation
 
 from . import selectors
+from .forms import TermAdminForm, former_slug_warning
 from .models import (
     FAQ,
     Category,
@@ -200,6 +201,7 @@ class MissingContentFilter(admin.SimpleListFilter):
 
 @admin.register(Term)
 class TermAdmin(admin.ModelAdmin):
+    form = TermAdminForm
     list_display = ["title", "category", "status", "missing", "updated_at", "in_dev"]
     list_display_links = ["title"]
     list_filter = ["status", "category", "in_development", MissingContentFilter]
@@ -369,6 +371,20 @@ class TermAdmin(admin.ModelAdmin):
             response = render_term_page(request, page, previewing=True, banner=True)
             transaction.set_rollback(True)
         return response
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self.warn_about_former_slug(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        self.warn_about_former_slug(request, obj)
+        return super().response_change(request, obj)
+
+    def warn_about_former_slug(self, request, term) -> None:
+        """After a save (never a preview): the slug saved is another term's old address."""
+        warning = former_slug_warning(term.slug, term_id=term.pk, published=term.is_published)
+        if warning:
+            self.message_user(request, warning, messages.WARNING)
 
     def view_on_site(self, term):
         return term.get_absolute_url() if term.is_published else None

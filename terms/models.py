@@ -255,14 +255,26 @@ class Term(TimeStampedModel):
             self._stored_slug = self.slug
 
     def remember_former_slug(self, *, adding: bool) -> None:
-        """Keep the old address of a renamed term working (it answers 301), and let a
-        slug in use win over the same slug formerly used by another term."""
+        """Keep the old address of a renamed term working: it answers 301 while the term
+        is published (terms.selectors.current_slug).
+
+        A former slug belongs to the public. Another term may take it as its slug, but the
+        record stays: readers see that term at the address only while it is published
+        (terms.selectors.term_page comes first), and the redirect is back as soon as it is
+        not, or is deleted. A term leaving a slug that already redirects to another term
+        takes the redirect over only if it is published: readers knew the address as this
+        term's then, while a draft's slug was never theirs.
+        """
         stored = getattr(self, "_stored_slug", None)
         if not adding and stored == self.slug:
             return
-        FormerSlug.objects.filter(slug=self.slug).delete()
+        # Renamed back to a slug it had: that is its address again, not a redirect.
+        FormerSlug.objects.filter(slug=self.slug, term=self).delete()
         if stored and stored != self.slug:
-            FormerSlug.objects.update_or_create(slug=stored, defaults={"term": self})
+            former, created = FormerSlug.objects.get_or_create(slug=stored, defaults={"term": self})
+            if not created and former.term_id != self.pk and self.is_published:
+                former.term = self
+                former.save(update_fields=["term"])
         self._stored_slug = self.slug
 
     def stamp_first_publication(self) -> None:
@@ -353,7 +365,8 @@ class Term(TimeStampedModel):
 
 
 class FormerSlug(models.Model):
-    """A slug a term had before it was renamed: its old address redirects to the new one."""
+    """A slug a term had before it was renamed: its old address redirects to the new one
+    while the term is published and no published term has that slug now."""
 
     slug = models.SlugField(max_length=200, unique=True)
     term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="former_slugs")
@@ -382,15 +395,19 @@ class TermName(models.Model):
 
 
 class TermSearch(models.Model):
-    """A term's search vectors, written by a PostgreSQL trigger (migration 0008).
+    """A published term's search vectors, written by PostgreSQL triggers (migrations 0008,
+    0010 and 0012); a term that is not published has no row, so no search can find it.
 
     The table exists everywhere, so that Django manages it like any other; only
     PostgreSQL fills it (SQLite searches with a plain fallback).
 
     "head" holds the title and aliases (weight A) and the summary (B) and decides the
     ranking; "body" holds the definition, which makes a term match but ranks it last.
-    "published" and "sort_title" (the lower-cased title) are copies, so that search can
-    rank and order thousands of matches on these short rows alone.
+    "sort_title" (the lower-cased title) is a copy, so that search can rank and order
+    thousands of matches on these short rows alone.
+
+    The same triggers keep the spelling lexicon (terms_search_word, PostgreSQL only): each
+    word the published terms use, with the number of published terms using it.
     """
 
     term = models.OneToOneField(
@@ -398,18 +415,10 @@ class TermSearch(models.Model):
     )
     head = SearchVectorField()
     body = SearchVectorField()
-    published = models.BooleanField(default=False)
     sort_title = models.CharField(max_length=200, blank=True)
 
     class Meta:
         db_table = "terms_term_search"
-        indexes = [
-            models.Index(
-                fields=["sort_title"],
-                condition=Q(published=True),
-                name="term_search_published_title",
-            )
-        ]
 
     def __str__(self) -> str:
         return str(self.term_id)

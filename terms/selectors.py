@@ -170,13 +170,26 @@ _PAGE_LISTS_SQL = _page_lists_sql()
 
 def current_slug(former: str, *, preview_id: int | None = None) -> str | None:
     """The slug a renamed term has now, if ``former`` was one of its slugs and the
-    term is published (or is ``preview_id``, previewed with a valid token)."""
+    term is published (or is ``preview_id``, previewed with a valid token).
+
+    Ask only once no term visible to the reader has ``former`` as its slug (term_page
+    404s): a published term that took the slug is shown instead, while a draft that took
+    it leaves the redirect to readers (see Term.remember_former_slug)."""
     visible = Q(term__status=Term.Status.PUBLISHED)
     if preview_id is not None:
         visible |= Q(term_id=preview_id)
     return (
         FormerSlug.objects.filter(visible, slug=former).values_list("term__slug", flat=True).first()
     )
+
+
+def former_slug_owner(slug: str, *, term_id: int | None = None) -> Term | None:
+    """The term other than ``term_id`` that had ``slug`` before it was renamed, if any:
+    the one its old address redirects to (for the admin's warning)."""
+    former = (
+        FormerSlug.objects.select_related("term").filter(slug=slug).exclude(term_id=term_id).first()
+    )
+    return former.term if former else None
 
 
 def site_settings() -> SiteSettings:
@@ -200,7 +213,8 @@ def search_terms(queryset: QuerySet[Term], query: str) -> QuerySet[Term]:
 
 
 def _postgres_search(queryset: QuerySet[Term], query: str) -> QuerySet[Term]:
-    # terms_term_search is filled only on PostgreSQL (migration terms/0008), by a trigger.
+    # terms_term_search holds the published terms, only on PostgreSQL (migrations
+    # terms/0008 and 0012), by a trigger.
     search = _tsquery(query)
     return queryset.filter(Q(search__head=search) | Q(search__body=search)).annotate(
         relevance=SearchRank(F("search__head"), search)
@@ -235,9 +249,8 @@ class RankedSearch:
 
     def __init__(self, query: str, *, within: QuerySet[Term] | None):
         self.search = _tsquery(" ".join(query.split()))
-        matches = TermSearch.objects.filter(published=True).filter(
-            Q(head=self.search) | Q(body=self.search)
-        )
+        # Only published terms have search rows (migration terms/0012).
+        matches = TermSearch.objects.filter(Q(head=self.search) | Q(body=self.search))
         if within is not None:
             matches = matches.filter(term__in=within.order_by().values("pk"))
         self.matches = matches

@@ -3,11 +3,13 @@ definition and despite misspellings), best matches first."""
 
 import pytest
 from django.db import connection
+from django.test import Client
 
 from terms.models import Term
-from terms.services import term_archive
+from terms.services import glossary_export, glossary_import, term_archive
 
 from ..factories import TermFactory
+from ..terms.test_site import get_page, listed
 
 pytestmark = pytest.mark.django_db
 
@@ -217,3 +219,150 @@ def test_full_text_search_reads_definitions_and_word_stems(client):
 def test_a_query_of_stop_words_or_symbols_finds_nothing_without_an_error(client):
     for query in ("the", "& | !", "'"):
         assert search(client, query) == []
+
+
+# What the public cannot see does not steer search --------------------------------------
+
+# Misspellings first: each is corrected to the closest word the published glossary uses.
+PROBES = [
+    "mechanstic interpretabilty",
+    "interpretabilty",
+    "halucination",
+    "retreival",
+    "neurl",
+    "interpretability",
+    "model",
+    "neural network",
+    "quokka",
+    "zygomorphic",
+    "zygomorphc",
+]
+# A term that uses each misspelling above as a word of its own, and words nobody else uses.
+SECRET = {
+    "title": "Zygomorphic Quokka",
+    "slug": "zygomorphic-quokka",
+    "aliases": "mechanstic interpretabilty",
+    "summary": "Halucination, retreival and neurl model notes.",
+    "definition": "A quokka benchmark whose zygomorphic interpretabilty is a secret.",
+}
+
+
+def anonymous_results(query: str) -> dict[str, object]:
+    """What an anonymous reader finds for ``query``: the API's count and titles, and the
+    titles the site's search lists."""
+    reader = Client()
+    response = reader.get(TERMS, {"search": query})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    _html, page = get_page(reader, "/glossary/", {"q": query})
+    return {
+        "api": (body["count"], [item["title"] for item in body["results"]]),
+        "site": listed(page),
+    }
+
+
+def every_probe() -> dict[str, dict]:
+    return {query: anonymous_results(query) for query in PROBES}
+
+
+@pytest.mark.parametrize("status", [Term.Status.DRAFT, Term.Status.REVIEW, Term.Status.ARCHIVED])
+def test_an_unpublished_term_created_then_deleted_changes_no_anonymous_search(status):
+    before = every_probe()
+    assert before["interpretability"]["site"][0] == "Mechanistic Interpretability"
+
+    secret = TermFactory(status=status, **SECRET)
+    while_it_exists = every_probe()
+    secret.delete()
+
+    assert while_it_exists == before
+    assert every_probe() == before
+
+
+@pytest.mark.parametrize("off_the_site", ["archived", "back to draft", "to review", "deleted"])
+def test_a_term_published_then_taken_off_the_site_leaves_every_anonymous_search_as_before(
+    off_the_site,
+):
+    before = every_probe()
+
+    secret = TermFactory(status=Term.Status.PUBLISHED, **SECRET)
+    assert anonymous_results("quokka")["site"] == ["Zygomorphic Quokka"]
+    if off_the_site == "archived":
+        term_archive(term=secret)
+    elif off_the_site == "deleted":
+        secret.delete()
+    else:
+        secret.status = Term.Status.DRAFT if off_the_site == "back to draft" else Term.Status.REVIEW
+        secret.save()
+
+    assert every_probe() == before
+
+
+@pytest.mark.postgres
+def test_a_misspelling_that_a_draft_uses_as_a_word_still_finds_the_published_term():
+    expected = {
+        "api": (1, ["Mechanistic Interpretability"]),
+        "site": ["Mechanistic Interpretability"],
+    }
+    assert anonymous_results("mechanstic interpretabilty") == expected
+
+    draft = TermFactory(status=Term.Status.DRAFT, **SECRET)
+    assert anonymous_results("mechanstic interpretabilty") == expected
+    draft.delete()
+    assert anonymous_results("mechanstic interpretabilty") == expected
+
+
+@pytest.mark.postgres
+def test_misspellings_are_corrected_before_and_after_drafts_come_and_go():
+    """The comparisons above are not of empty results: the misspelt probes find terms."""
+    found = every_probe()
+    for query, first in [
+        ("interpretabilty", "Mechanistic Interpretability"),
+        ("halucination", "Hallucination"),
+        ("retreival", "Retrieval-Augmented Generation"),
+        ("neurl", "Mechanistic Interpretability"),
+    ]:
+        assert found[query]["site"][0] == first, query
+        assert found[query]["api"][1][0] == first, query
+
+
+@pytest.mark.postgres
+def test_once_an_editor_fixes_a_typo_searching_for_the_typo_is_corrected_again():
+    typo = TermFactory(
+        title="Probing", summary="Reading a model's internals.", definition="Tests interpretabilty."
+    )
+    assert search(Client(), "interpretabilty") == ["Probing"]  # the typo is a word it used
+
+    typo.definition = "Tests interpretability."
+    typo.save()
+
+    assert search(Client(), "interpretabilty") == [
+        "Mechanistic Interpretability",
+        "Explainability",
+        "Probing",
+    ]
+
+
+@pytest.mark.postgres
+def test_an_import_corrects_misspellings_to_its_published_words_only():
+    exported = glossary_export()
+    draft = {
+        **SECRET,
+        "aliases": [SECRET["aliases"]],
+        "category": exported["categories"][0]["slug"],
+        "status": "draft",
+    }
+    published = {
+        "slug": "hallucination-rate",
+        "title": "Hallucination Rate",
+        "category": exported["categories"][0]["slug"],
+        "status": "published",
+        "summary": "How often answers are made up.",
+        "definition": "The share of fabricated answers.",
+    }
+    exported["terms"] += [draft, published]
+    before = every_probe()
+
+    glossary_import(data=exported)
+
+    assert anonymous_results("mechanstic interpretabilty") == before["mechanstic interpretabilty"]
+    assert search(Client(), "fabricatd") == ["Hallucination Rate"]

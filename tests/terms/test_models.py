@@ -1,12 +1,22 @@
 import datetime
+import threading
+import time
+from contextlib import nullcontext
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.core.management import call_command
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from terms.models import FAQ, KeyConsideration, Reference, SiteSettings, Term
-from terms.services import term_archive, term_publish
+from terms.models import FAQ, FormerSlug, KeyConsideration, Reference, SiteSettings, Term
+from terms.services import (
+    GlossaryImportError,
+    glossary_export,
+    glossary_import,
+    term_archive,
+    term_publish,
+)
 
 from ..factories import (
     CategoryFactory,
@@ -30,6 +40,25 @@ def test_database_refuses_two_terms_with_the_same_slug():
     TermFactory(slug="rag")
     with pytest.raises(IntegrityError), transaction.atomic():
         TermFactory(slug="rag")
+
+
+def test_database_refuses_a_former_slug_recorded_for_two_terms():
+    first, second = TermFactory(slug="foundation-model"), TermFactory()
+    first.slug = "foundation-models"
+    first.save()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FormerSlug.objects.create(slug="foundation-model", term=second)
+
+
+def test_a_term_may_take_a_former_slug_and_the_database_still_refuses_a_second_one():
+    renamed = TermFactory(slug="foundation-model")
+    renamed.slug = "foundation-models"
+    renamed.save()
+    TermFactory(slug="foundation-model", status=Term.Status.DRAFT)
+
+    assert FormerSlug.objects.get(slug="foundation-model").term == renamed
+    with pytest.raises(IntegrityError), transaction.atomic():
+        TermFactory(slug="foundation-model")
 
 
 def test_database_refuses_a_title_that_differs_only_in_case():
@@ -390,3 +419,196 @@ def test_renaming_a_term_frees_its_old_title_for_another_terms_alias():
 def test_the_index_letter_follows_the_title():
     assert TermFactory(title="agentic workflow").letter == "A"
     assert TermFactory(title="3D reconstruction").letter == "0-9"
+
+
+# PostgreSQL: search data come from published terms only --------------------------------
+
+# The definition of the lexicon, written out again: every word (PostgreSQL's "simple"
+# configuration) of a published term's title, aliases, summary and definition, with the
+# number of published terms that use it.
+WORDS_OF_PUBLISHED_TERMS = """
+    SELECT word, count(*) FROM terms_term,
+        unnest(tsvector_to_array(to_tsvector('simple',
+            title || ' ' || aliases || ' ' || summary || ' ' || definition))) AS word
+    WHERE status = 'published' GROUP BY word
+"""
+
+
+def search_data() -> tuple[dict, dict]:
+    """What search holds (the lexicon with its counts, the terms that have search rows),
+    and what the published terms say it should hold."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT word, terms FROM terms_search_word")
+        lexicon = dict(cursor.fetchall())
+        cursor.execute("SELECT term_id FROM terms_term_search")
+        searchable = {term_id for (term_id,) in cursor.fetchall()}
+        cursor.execute(WORDS_OF_PUBLISHED_TERMS)
+        wanted = dict(cursor.fetchall())
+    published = set(Term.objects.published().values_list("pk", flat=True))
+    return {"lexicon": lexicon, "searchable": searchable}, {
+        "lexicon": wanted,
+        "searchable": published,
+    }
+
+
+def assert_search_data_match_the_published_terms(step: str) -> dict:
+    held, wanted = search_data()
+    assert held == wanted, step
+    return held["lexicon"]
+
+
+@pytest.mark.postgres
+def test_search_data_follow_the_published_terms_through_every_change():
+    sae = TermFactory(
+        title="Sparse Autoencoder",
+        aliases="SAE",
+        summary="Splits a model's features apart.",
+        definition="Dictionary learning on activations.",
+    )
+    lexicon = assert_search_data_match_the_published_terms("published")
+    assert lexicon["dictionary"] == 1
+    probe = TermFactory(
+        status=Term.Status.DRAFT,
+        title="Quokka Probe",
+        summary="A probe of activations.",
+        definition="Zygomorphic activations.",
+    )
+    lexicon = assert_search_data_match_the_published_terms("draft created")
+    assert "zygomorphic" not in lexicon
+
+    sae.definition = "Sparse dictionaries of neuron activations."
+    sae.save()
+    lexicon = assert_search_data_match_the_published_terms("published term edited")
+    assert "dictionary" not in lexicon
+    assert lexicon["neuron"] == 1
+    sae.slug = "sae"
+    sae.save(update_fields=["slug"])
+    sae.title = "Sparse Autoencoders"
+    sae.save(update_fields=["title"])
+    assert_search_data_match_the_published_terms("renamed")
+
+    term_publish(term=probe)
+    lexicon = assert_search_data_match_the_published_terms("draft published")
+    assert lexicon["activations"] == 2
+    probe.definition = "Zygomorphic, yet sparse, activations."
+    probe.save()
+    assert_search_data_match_the_published_terms("second published term edited")
+    for status in (Term.Status.REVIEW, Term.Status.DRAFT, Term.Status.PUBLISHED):
+        probe.status = status
+        probe.save()
+        assert_search_data_match_the_published_terms(f"to {status}")
+    term_archive(term=probe)
+    lexicon = assert_search_data_match_the_published_terms("archived")
+    assert lexicon["activations"] == 1
+    assert "zygomorphic" not in lexicon
+
+    probe.delete()
+    assert_search_data_match_the_published_terms("archived term deleted")
+    sae.delete()
+    assert assert_search_data_match_the_published_terms("published term deleted") == {}
+
+
+@pytest.mark.postgres
+def test_an_import_leaves_search_data_matching_the_published_terms():
+    TermFactory(title="Sparse Autoencoder", definition="Dictionary learning on activations.")
+    exported = glossary_export()
+    category = exported["categories"][0]["slug"]
+    exported["terms"][0]["definition"] = "Sparse dictionaries of activations."
+    exported["terms"] += [
+        {
+            "slug": f"probe-{number}",
+            "title": f"Probe {number}",
+            "category": category,
+            "status": status,
+            "summary": f"Probe number {number} of activations.",
+            "definition": "Reads activations.",
+        }
+        for number, status in enumerate(["published", "draft", "published", "review"])
+    ]
+
+    glossary_import(data=exported)
+
+    lexicon = assert_search_data_match_the_published_terms("imported")
+    assert lexicon["activations"] == 3
+    assert "dictionary" not in lexicon
+    assert "1" not in lexicon  # the draft's number
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("refused", ["dry run", "bad record"])
+def test_an_import_that_stores_nothing_leaves_search_data_as_they_were(refused):
+    TermFactory(title="Sparse Autoencoder", definition="Dictionary learning on activations.")
+    before, _wanted = search_data()
+    exported = glossary_export()
+    exported["terms"][0]["definition"] = "Zygomorphic activations."
+    if refused == "bad record":
+        exported["terms"].append({"slug": "no-title", "category": "nowhere"})
+
+    with pytest.raises(GlossaryImportError) if refused == "bad record" else nullcontext():
+        glossary_import(data=exported, dry_run=refused == "dry run")
+
+    assert search_data()[0] == before
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # a flush commits
+def test_after_a_flush_the_lexicon_holds_only_the_words_of_what_is_published_again():
+    TermFactory(title="Quokka Probe", definition="Zygomorphic activations.")
+
+    call_command("flush", interactive=False, verbosity=0)  # TRUNCATE: no row trigger runs
+    TermFactory(title="Sparse Autoencoder", definition="Dictionary learning on activations.")
+
+    lexicon = assert_search_data_match_the_published_terms("flushed, then one term")
+    assert "zygomorphic" not in lexicon
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # two real connections
+def test_archiving_a_term_while_another_change_is_open_waits_for_it_instead_of_failing():
+    # Words: Mango {mango}; Mango Aardvark {aardvark, mango}; Aardvark {aardvark}.
+    first, second, third = (
+        TermFactory(title=title, aliases="", summary="", definition=title)
+        for title in ("Mango", "Mango Aardvark", "Aardvark")
+    )
+    failures = []
+
+    def archive_second():
+        try:
+            term_archive(term=Term.objects.get(pk=second.pk))
+        except Exception as error:  # reported by the assertion below
+            failures.append(error)
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        term_archive(term=first)  # holds the word "mango" until the commit
+        other = threading.Thread(target=archive_second)
+        other.start()
+        wait_until_another_connection_waits_for_a_lock()
+        try:
+            term_archive(term=third)  # would need "aardvark", if the other had taken it
+        except Exception as error:  # reported by the assertion below
+            failures.append(error)
+    other.join(timeout=30)
+
+    assert failures == []
+    assert not other.is_alive()
+    statuses = set(Term.objects.values_list("status", flat=True))
+    assert statuses == {Term.Status.ARCHIVED}
+    assert assert_search_data_match_the_published_terms("all archived") == {}
+
+
+def wait_until_another_connection_waits_for_a_lock(timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            # Inside a transaction pg_stat_activity is read once, unless told to read again.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return
+        time.sleep(0.05)
+    raise AssertionError("the other connection never waited for a lock")

@@ -518,11 +518,11 @@ def test_the_schema_documents_preview_on_the_term_detail_only(client):
 def search_tables() -> tuple[list, list]:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT term_id, head::text, body::text, published, sort_title"
+            "SELECT term_id, head::text, body::text, sort_title"
             " FROM terms_term_search ORDER BY term_id"
         )
         rows = cursor.fetchall()
-        cursor.execute("SELECT word FROM terms_search_word ORDER BY word")
+        cursor.execute("SELECT word, terms FROM terms_search_word ORDER BY word")
         words = cursor.fetchall()
     return rows, words
 

@@ -1,6 +1,7 @@
 """A renamed term keeps its old addresses: the old page and the old API URL answer 301
-with the new ones, only while readers may see the term (or with a preview link), and a
-term that uses the slug now always wins over the redirect."""
+with the new ones, only while readers may see the term (or with a preview link). A
+published term that uses the slug now wins over the redirect, only while it is published:
+a draft never takes an old address from readers."""
 
 import re
 from urllib.parse import parse_qs, urlsplit
@@ -12,9 +13,10 @@ from django.urls import reverse
 
 from terms.models import FormerSlug, Term
 from terms.preview import preview_token
+from terms.services import term_archive, term_publish
 
 from ..factories import TermFactory
-from .test_admin import term_form
+from .test_admin import ADD_TERM, term_form
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +33,10 @@ def page(slug: str) -> str:
 
 def api(slug: str) -> str:
     return reverse("api:term-detail", kwargs={"slug": slug})
+
+
+def change_url(term: Term) -> str:
+    return reverse("admin:terms_term_change", args=[term.pk])
 
 
 def rename(term: Term, slug: str, **save_options) -> None:
@@ -161,7 +167,6 @@ def test_a_term_that_takes_a_former_slug_is_served_instead_of_the_redirect(clien
     assert data.status_code == 200
     assert data.json()["title"] == "Datasheet"
     assert client.get(page("datasheets-for-datasets")).status_code == 200
-    assert not FormerSlug.objects.filter(slug="datasheet").exists()
 
 
 @pytest.mark.parametrize("status", [Term.Status.DRAFT, Term.Status.REVIEW, Term.Status.ARCHIVED])
@@ -293,3 +298,212 @@ def test_a_redirect_costs_two_queries_however_often_the_term_was_renamed(
         assert client.get(page("draft-0"), {"preview": token}).status_code == 301
     with django_assert_num_queries(2):
         assert client.get(api("draft-0"), {"preview": token}).status_code == 301
+
+
+# A former slug belongs to the public: drafts do not take it -----------------------------
+
+
+def redirects(client, old: str, new: str) -> bool:
+    """Whether the old page and the old API address both answer 301 to the new ones."""
+    site, data = client.get(page(old)), client.get(api(old))
+    return (site.status_code, site.get("Location"), data.status_code, data.get("Location")) == (
+        301,
+        page(new),
+        301,
+        api(new),
+    )
+
+
+@pytest.fixture
+def renamed():
+    """Foundation Models, published, renamed from foundation-model to foundation-models."""
+    term = TermFactory(title="Foundation Models", slug="foundation-model")
+    rename(term, "foundation-models")
+    return term
+
+
+@pytest.mark.parametrize("status", [Term.Status.DRAFT, Term.Status.REVIEW, Term.Status.ARCHIVED])
+def test_an_unpublished_term_with_a_former_slug_leaves_the_redirect_to_readers(
+    client, renamed, status
+):
+    other = TermFactory(title="Foundation Model Licence", slug="foundation-model", status=status)
+    assert redirects(client, "foundation-model", "foundation-models")
+
+    other.delete()
+
+    assert redirects(client, "foundation-model", "foundation-models")
+
+
+def test_a_draft_renamed_to_a_former_slug_and_away_again_leaves_the_redirect(client, renamed):
+    draft = TermFactory(title="Foundation Model Licence", slug="fm-licence", status="draft")
+    rename(draft, "foundation-model")
+    assert redirects(client, "foundation-model", "foundation-models")
+
+    rename(draft, "foundation-model-licence")
+
+    assert redirects(client, "foundation-model", "foundation-models")
+    term_publish(term=draft)
+    assert redirects(client, "foundation-model", "foundation-models")
+    assert client.get(page("foundation-model-licence")).status_code == 200
+
+
+def test_the_preview_link_of_a_draft_with_a_former_slug_shows_the_draft(client, renamed):
+    draft = TermFactory(title="Foundation Model Licence", slug="foundation-model", status="draft")
+    token = preview_token(draft)
+
+    site = client.get(page("foundation-model"), {"preview": token})
+    data = client.get(api("foundation-model"), {"preview": token})
+
+    assert site.status_code == 200
+    assert heading(site) == "Foundation Model Licence"
+    assert "no-store" in site["Cache-Control"]
+    assert data.status_code == 200
+    assert data.json()["title"] == "Foundation Model Licence"
+    assert redirects(Client(), "foundation-model", "foundation-models")
+
+
+@pytest.mark.parametrize("off_the_site", ["archived", "back to draft", "to review", "deleted"])
+def test_a_term_that_took_a_former_slug_gives_the_redirect_back_when_it_leaves_the_site(
+    client, renamed, off_the_site
+):
+    claimant = TermFactory(title="Foundation Model Licence", slug="foundation-model")
+    assert heading(client.get(page("foundation-model"))) == "Foundation Model Licence"
+
+    if off_the_site == "archived":
+        term_archive(term=claimant)
+    elif off_the_site == "deleted":
+        claimant.delete()
+    else:
+        claimant.status = Term.Status.DRAFT if off_the_site == "back to draft" else "review"
+        claimant.save()
+
+    assert redirects(client, "foundation-model", "foundation-models")
+
+
+def test_a_draft_that_took_a_former_slug_and_is_then_published_is_served_there(client, renamed):
+    draft = TermFactory(title="Foundation Model Licence", slug="foundation-model", status="draft")
+
+    term_publish(term=draft)
+
+    response = client.get(page("foundation-model"))
+    assert response.status_code == 200
+    assert heading(response) == "Foundation Model Licence"
+    assert client.get(api("foundation-model")).json()["title"] == "Foundation Model Licence"
+
+
+def test_a_published_term_that_took_a_former_slug_takes_the_redirect_when_renamed(client, renamed):
+    claimant = TermFactory(title="Foundation Model Licence", slug="foundation-model")
+
+    rename(claimant, "foundation-model-licence")
+
+    assert redirects(client, "foundation-model", "foundation-model-licence")
+    assert client.get(page("foundation-models")).status_code == 200
+
+
+def test_the_sitemap_lists_the_current_address_whatever_a_draft_does(client, renamed):
+    def addresses() -> list[str]:
+        return re.findall(r"<loc>[^<]*(/glossary/[^<]*)</loc>", client.get("/sitemap.xml").text)
+
+    TermFactory(title="Foundation Model Licence", slug="foundation-model", status="draft")
+
+    assert page("foundation-models") in addresses()
+    assert page("foundation-model") not in addresses()
+    Term.objects.get(slug="foundation-model").delete()
+    assert page("foundation-models") in addresses()
+    assert page("foundation-model") not in addresses()
+
+
+# Editors are told when a slug is another term's old address ---------------------------
+
+
+def saved_messages(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def slug_help(response) -> str:
+    """The text shown under the slug field of the term form."""
+    match = re.search(
+        r'<div class="help" id="id_slug_helptext">(.*?)</div>\s*</div>', response.text, re.DOTALL
+    )
+    return " ".join(re.sub(r"<[^>]+>", " ", match[1]).split()) if match else ""
+
+
+def test_an_editor_giving_a_draft_another_terms_old_slug_is_told_what_publishing_will_do(
+    editor_client, renamed
+):
+    data = term_form(
+        renamed.category, title="Foundation Model Licence", slug="foundation-model", aliases=""
+    )
+
+    response = editor_client.post(ADD_TERM, data, follow=True)
+
+    assert Term.objects.filter(slug="foundation-model", status="draft").exists()
+    [warning] = [message for message in saved_messages(response) if "old address" in message]
+    assert "“foundation-model” is the old address of “Foundation Models”" in warning
+    assert "(now /glossary/foundation-models/)" in warning
+    assert "still lead there. Once you publish this term, they show this term" in warning
+    assert redirects(Client(), "foundation-model", "foundation-models")
+
+
+def test_an_editor_publishing_a_term_on_another_terms_old_slug_is_told_readers_see_it_now(
+    editor_client, renamed
+):
+    draft = TermFactory(title="Foundation Model Licence", slug="foundation-model", status="draft")
+    data = term_form(
+        draft.category,
+        title="Foundation Model Licence",
+        slug="foundation-model",
+        aliases="",
+        status="published",
+    )
+
+    response = editor_client.post(change_url(draft), data, follow=True)
+
+    [warning] = [message for message in saved_messages(response) if "old address" in message]
+    assert "Readers who follow old links to it see this term instead" in warning
+    assert "if this term is unpublished or deleted, the links lead to “Foundation Models”" in (
+        warning
+    )
+    assert heading(Client().get(page("foundation-model"))) == "Foundation Model Licence"
+
+
+def test_the_term_form_warns_next_to_the_slug_that_it_is_another_terms_old_address(
+    editor_client, renamed
+):
+    draft = TermFactory(title="Foundation Model Licence", slug="foundation-model", status="draft")
+
+    shown = slug_help(editor_client.get(change_url(draft)))
+
+    assert shown.startswith("Part of the web address")
+    assert "“foundation-model” is the old address of “Foundation Models”" in shown
+    assert "Once you publish this term" in shown
+
+
+def test_a_refused_form_still_warns_next_to_the_slug_typed(editor_client, renamed):
+    data = term_form(
+        renamed.category, title="", slug="foundation-model", aliases="", status="published"
+    )
+
+    response = editor_client.post(ADD_TERM, data)
+
+    assert response.status_code == 200
+    assert "“foundation-model” is the old address of “Foundation Models”" in slug_help(response)
+    assert "Readers who follow old links to it see this term instead" in slug_help(response)
+
+
+def test_no_warning_for_a_new_slug_or_a_terms_own_former_slug(editor_client, renamed):
+    data = term_form(
+        renamed.category,
+        title="Foundation Models",
+        slug="foundation-model",
+        aliases="",
+        status="published",
+    )
+    response = editor_client.post(change_url(renamed), data, follow=True)
+    fresh = term_form(renamed.category, title="Diffusion Model", slug="diffusion-model")
+    added = editor_client.post(ADD_TERM, fresh, follow=True)
+
+    assert not [message for message in saved_messages(response) if "old address" in message]
+    assert not [message for message in saved_messages(added) if "old address" in message]
+    assert "old address" not in slug_help(editor_client.get(change_url(renamed)))
+    assert redirects(Client(), "foundation-models", "foundation-model")
