@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "glossary_project.worker",
     "django_tasks_db",
     "glossary_project.httpcache",
+    "reversion",
     "terms",
     "advisory",
 ]

@@ -4,6 +4,7 @@ from django.contrib.auth.management import create_permissions
 
 EDITORS = "Editors"
 ADVISORY_TEAM = "Advisory team"
+PUBLISHERS = "Publishers"
 
 EDITOR_PERMISSIONS = {
     "terms": [
@@ -12,6 +13,13 @@ EDITOR_PERMISSIONS = {
         for action in ("add", "change", "delete", "view")
     ]
     + ["change_sitesettings", "view_sitesettings"],
+}
+
+# Publishers approve and publish what Editors write (terms migration 0016); they are
+# members of Editors too, for everything else an editor does. The audit log is theirs to
+# read (and the superuser's).
+PUBLISHER_PERMISSIONS = {
+    "terms": ["publish_term", "view_auditentry"],
 }
 
 # The inbox: read and work inquiries, export them; never add one (visitors do).

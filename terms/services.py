@@ -41,11 +41,108 @@ FORMAT_NAME = "glossary/1"
 
 @transaction.atomic
 def term_publish(*, term: Term) -> Term:
-    """Publish a term, stamping its first publication time; refuses an empty definition."""
+    """Publish a term, stamping its first publication time; refuses an empty definition.
+
+    Publishing a working copy writes it onto its live entry (working_copy_publish) and
+    returns the entry.
+    """
+    if term.is_working_copy:
+        return working_copy_publish(copy=term)
     term.status = Term.Status.PUBLISHED
+    term.go_live_at = None
     term.full_clean()
     term.save()
     return term
+
+
+# Working copies -------------------------------------------------------------------------
+
+
+# What a working copy holds of its entry: every field an editor writes.
+COPIED_FIELDS = (
+    "title",
+    "slug",
+    "aliases",
+    "category_id",
+    "summary",
+    "definition",
+    "why_it_matters",
+    "in_development",
+    "cta_heading",
+    "cta_body",
+)
+CHILD_MODELS = ((KeyConsideration, "term"), (FAQ, "term"), (TermReference, "term"))
+
+
+@transaction.atomic
+def working_copy_start(*, entry: Term) -> Term:
+    """The working copy of a published entry: its own if it has one, else a new one
+    holding everything the entry shows (fields, bullets, FAQs, citations, related terms).
+
+    Editing a published term edits this copy; readers keep seeing the entry until the copy
+    is published onto it (working_copy_publish).
+    """
+    entry = Term.objects.select_for_update().get(pk=entry.pk)
+    if entry.is_working_copy:
+        return entry
+    existing = Term.objects.filter(draft_of=entry).first()
+    if existing is not None:
+        return existing
+    copy = Term(draft_of=entry, status=Term.Status.DRAFT, published_at=entry.published_at)
+    for name in COPIED_FIELDS:
+        setattr(copy, name, getattr(entry, name))
+    copy.save()
+    _move_children(source=entry, target=copy, keep_source=True)
+    copy.related.set(entry.related.all())
+    return copy
+
+
+@transaction.atomic
+def working_copy_publish(*, copy: Term) -> Term:
+    """Write a working copy onto its live entry and delete the copy: one transaction, so
+    readers see the old entry or the new one, never a mix. Returns the entry."""
+    copy.full_clean(exclude=["status"])
+    entry = Term.objects.select_for_update().get(pk=copy.draft_of_id)
+    for name in COPIED_FIELDS:
+        setattr(entry, name, getattr(copy, name))
+    entry.status = Term.Status.PUBLISHED
+    entry.go_live_at = None
+    entry.full_clean()
+    related = list(copy.related.all())
+    _delete_children(entry)
+    _move_children(source=copy, target=entry, keep_source=False)
+    entry.save()
+    entry.related.set(related)
+    copy.delete()
+    return entry
+
+
+@transaction.atomic
+def working_copy_discard(*, copy: Term) -> Term:
+    """Drop a working copy's changes; returns its entry, unchanged."""
+    entry = copy.draft_of
+    copy.delete()
+    return entry
+
+
+def _delete_children(term: Term) -> None:
+    for model, fk_name in CHILD_MODELS:
+        model.objects.filter(**{fk_name: term}).delete()
+
+
+def _move_children(*, source: Term, target: Term, keep_source: bool) -> None:
+    """Give ``target`` the bullets, own FAQs and citations of ``source``: copies of them
+    (``keep_source``) or the rows themselves."""
+    for model, fk_name in CHILD_MODELS:
+        rows = model.objects.filter(**{fk_name: source}).order_by("position", "pk")
+        if not keep_source:
+            rows.update(**{fk_name: target})
+            continue
+        for row in rows:
+            row.pk = None
+            row._state.adding = True
+            setattr(row, fk_name, target)
+            row.save()
 
 
 @transaction.atomic
@@ -466,7 +563,7 @@ class _GlossaryImporter:
         if len(self.report.errors) > errors_before:
             raise _RecordInvalid
 
-        term = Term.objects.filter(slug=slug).first()
+        term = Term.objects.entries().filter(slug=slug).first()
         created = term is None
         if created:
             term = Term(slug=slug)
@@ -586,7 +683,7 @@ class _GlossaryImporter:
         slugs = self.text_list("term", slug, record, "related")
         if slugs is None:
             return None
-        found = {other.slug: other for other in Term.objects.filter(slug__in=slugs)}
+        found = {other.slug: other for other in Term.objects.entries().filter(slug__in=slugs)}
         related = []
         for number, other_slug in enumerate(slugs, start=1):
             if other_slug == slug:
