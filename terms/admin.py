@@ -394,7 +394,7 @@ class TermAdmin(admin.ModelAdmin):
         published = 0
         for term in queryset.exclude(status=Term.Status.PUBLISHED):
             try:
-                term_publish(term=term)
+                term_publish(term=term, user=request.user)
             except ValidationError as error:
                 reasons = " ".join(error.messages)
                 self.message_user(
@@ -415,7 +415,7 @@ class TermAdmin(admin.ModelAdmin):
     def archive_selected(self, request, queryset):
         archived = 0
         for term in queryset.exclude(status=Term.Status.ARCHIVED):
-            term_archive(term=term)
+            term_archive(term=term, user=request.user)
             archived += 1
         self.message_user(
             request,

@@ -6,27 +6,33 @@ none of them writes content another way.
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
+from .audit import audit_record
 from .models import (
     FAQ,
+    AuditEntry,
     Category,
     KeyConsideration,
     Reference,
+    SiteSettings,
     Term,
     TermReference,
     normalize_text,
 )
+from .revisions import record_revision
 
 FORMAT_NAME = "glossary/1"
 
@@ -39,20 +45,84 @@ FORMAT_NAME = "glossary/1"
 # over the spelling lexicon's rows, which publishing and archiving count up and down.
 
 
+def may_publish(user) -> bool:
+    """Whether ``user`` may publish (None: a management command, which has full rights)."""
+    return user is None or user.has_perm("terms.publish_term")
+
+
+def _check_may_publish(user) -> None:
+    if not may_publish(user):
+        raise PermissionDenied(_("Publishing needs the “publish terms” permission (Publishers)."))
+
+
+def _actor(user) -> dict:
+    return {"user": user, "actor_name": "" if user is not None else "command"}
+
+
+def next_review_date(moment: datetime.datetime | None = None) -> datetime.date:
+    """When an entry published or reviewed at ``moment`` (now) is next due for review."""
+    months = SiteSettings.load().review_interval_months
+    day = timezone.localdate(moment or timezone.now())
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    last_day = calendar.monthrange(year, month)[1]
+    return day.replace(year=year, month=month, day=min(day.day, last_day))
+
+
 @transaction.atomic
-def term_publish(*, term: Term) -> Term:
-    """Publish a term, stamping its first publication time; refuses an empty definition.
+def term_publish(*, term: Term, user=None, source: str = Term.Source.ADMIN) -> Term:
+    """Publish a term, stamping its first publication time; refuses an empty definition
+    and, for a user without the "publish terms" permission, refuses altogether.
 
     Publishing a working copy writes it onto its live entry (working_copy_publish) and
-    returns the entry.
+    returns the entry. Records a revision and an audit entry; sets the review-by date.
     """
+    _check_may_publish(user)
     if term.is_working_copy:
-        return working_copy_publish(copy=term)
+        return working_copy_publish(copy=term, user=user, source=source)
+    was_published = term.is_published
     term.status = Term.Status.PUBLISHED
     term.go_live_at = None
+    if not was_published or term.review_by is None:
+        term.review_by = next_review_date()
     term.full_clean()
     term.save()
+    record_revision(term, user=user, source=source, comment="Published")
+    audit_record(AuditEntry.Action.PUBLISH, source=source, target=term, **_actor(user))
     return term
+
+
+@transaction.atomic
+def term_archive(*, term: Term, user=None, source: str = Term.Source.ADMIN) -> Term:
+    """Take a term off the site (archived). Taking down is publishing's other half: it
+    needs the same permission."""
+    _check_may_publish(user)
+    # A live entry's working copy stays: it can be published again later.
+    entry = term.draft_of if term.is_working_copy else term
+    entry.status = Term.Status.ARCHIVED
+    entry.take_down_at = None
+    entry.save(update_fields=["status", "take_down_at", "updated_at"])
+    record_revision(entry, user=user, source=source, comment="Archived")
+    audit_record(AuditEntry.Action.ARCHIVE, source=source, target=entry, **_actor(user))
+    return entry
+
+
+@transaction.atomic
+def term_mark_reviewed(*, term: Term, user=None, source: str = Term.Source.ADMIN) -> Term:
+    """An editor checked the entry: it is reviewed now and due again after the interval."""
+    entry = term.draft_of if term.is_working_copy else term
+    now = timezone.now()
+    entry.reviewed_at = now
+    entry.review_by = next_review_date(now)
+    entry.save(update_fields=["reviewed_at", "review_by", "updated_at"])
+    audit_record(
+        AuditEntry.Action.REVIEW,
+        source=source,
+        target=entry,
+        detail=f"next review by {entry.review_by.isoformat()}",
+        **_actor(user),
+    )
+    return entry
 
 
 # Working copies -------------------------------------------------------------------------
@@ -75,7 +145,7 @@ CHILD_MODELS = ((KeyConsideration, "term"), (FAQ, "term"), (TermReference, "term
 
 
 @transaction.atomic
-def working_copy_start(*, entry: Term) -> Term:
+def working_copy_start(*, entry: Term, user=None, source: str = Term.Source.ADMIN) -> Term:
     """The working copy of a published entry: its own if it has one, else a new one
     holding everything the entry shows (fields, bullets, FAQs, citations, related terms).
 
@@ -94,19 +164,30 @@ def working_copy_start(*, entry: Term) -> Term:
     copy.save()
     _move_children(source=entry, target=copy, keep_source=True)
     copy.related.set(entry.related.all())
+    audit_record(
+        AuditEntry.Action.EDIT,
+        source=source,
+        target=copy,
+        detail="working copy started",
+        **_actor(user),
+    )
     return copy
 
 
 @transaction.atomic
-def working_copy_publish(*, copy: Term) -> Term:
+def working_copy_publish(*, copy: Term, user=None, source: str = Term.Source.ADMIN) -> Term:
     """Write a working copy onto its live entry and delete the copy: one transaction, so
     readers see the old entry or the new one, never a mix. Returns the entry."""
+    _check_may_publish(user)
     copy.full_clean(exclude=["status"])
     entry = Term.objects.select_for_update().get(pk=copy.draft_of_id)
     for name in COPIED_FIELDS:
         setattr(entry, name, getattr(copy, name))
+    was_published = entry.is_published
     entry.status = Term.Status.PUBLISHED
     entry.go_live_at = None
+    if not was_published or entry.review_by is None:
+        entry.review_by = next_review_date()
     entry.full_clean()
     related = list(copy.related.all())
     _delete_children(entry)
@@ -114,14 +195,23 @@ def working_copy_publish(*, copy: Term) -> Term:
     entry.save()
     entry.related.set(related)
     copy.delete()
+    record_revision(entry, user=user, source=source, comment="Working copy published")
+    audit_record(
+        AuditEntry.Action.PUBLISH,
+        source=source,
+        target=entry,
+        detail="working copy published",
+        **_actor(user),
+    )
     return entry
 
 
 @transaction.atomic
-def working_copy_discard(*, copy: Term) -> Term:
+def working_copy_discard(*, copy: Term, user=None, source: str = Term.Source.ADMIN) -> Term:
     """Drop a working copy's changes; returns its entry, unchanged."""
     entry = copy.draft_of
     copy.delete()
+    audit_record(AuditEntry.Action.DISCARD, source=source, target=entry, **_actor(user))
     return entry
 
 
@@ -143,13 +233,6 @@ def _move_children(*, source: Term, target: Term, keep_source: bool) -> None:
             row._state.adding = True
             setattr(row, fk_name, target)
             row.save()
-
-
-@transaction.atomic
-def term_archive(*, term: Term) -> Term:
-    term.status = Term.Status.ARCHIVED
-    term.save(update_fields=["status", "updated_at"])
-    return term
 
 
 # Search -------------------------------------------------------------------------------
