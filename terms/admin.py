@@ -1,14 +1,21 @@
+import csv
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.forms import BaseInlineFormSet, Textarea, TextInput, all_valid
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -18,11 +25,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from glossary_project.httpcache.generation import pinned_generation, private_generation
+from glossary_project.spreadsheets import Echo, csv_cell
 
 from . import selectors
+from .audit import audit_record
 from .forms import TermAdminForm, former_slug_warning
 from .models import (
     FAQ,
+    AuditEntry,
     Category,
     KeyConsideration,
     Reference,
@@ -32,7 +42,7 @@ from .models import (
     normalize_text,
 )
 from .preview import preview_url
-from .services import term_archive, term_publish
+from .services import term_archive, term_mark_reviewed, term_publish
 from .views import render_term_page
 
 MIN_KEY_CONSIDERATIONS = 3
@@ -199,21 +209,96 @@ class MissingContentFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ReviewDueFilter(admin.SimpleListFilter):
+    """Published entries to check soon ("due for review") or already late ("overdue");
+    the admin index counts the same (templatetags/terms_admin.py)."""
+
+    title = _("review")
+    parameter_name = "review"
+    DUE = "due"
+    OVERDUE = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [(self.DUE, _("Due for review")), (self.OVERDUE, _("Overdue"))]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == self.DUE:
+            return queryset.due_for_review(today)
+        if self.value() == self.OVERDUE:
+            return queryset.overdue_for_review(today)
+        return queryset
+
+
+# The audit log's admin hooks. Publishing, archiving, reviewing and the rest are audited by
+# their services; what the admin does on its own (delete, and saving categories and
+# references, which have no service) is audited here.
+
+
+class AuditedDeleteAdmin(admin.ModelAdmin):
+    """Each object deleted in the admin, alone or with the list's delete action, leaves
+    an audit entry (in the deletion's transaction: no entry for a refused delete)."""
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            self.audit_delete(request, obj)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                self.audit_delete(request, obj)
+            super().delete_queryset(request, queryset)
+
+    def audit_delete(self, request, obj) -> None:
+        working_copy = getattr(obj, "is_working_copy", False)
+        audit_record(
+            AuditEntry.Action.DELETE,
+            source=Term.Source.ADMIN,
+            target=obj,
+            user=request.user,
+            detail="working copy" if working_copy else "",
+        )
+
+
+class AuditedAdmin(AuditedDeleteAdmin):
+    """Creating and editing in the admin (the form, its inlines and list editing) leaves an
+    audit entry naming the fields and inlines that changed."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        changed = [*form.changed_data]
+        changed += [
+            str(formset.model._meta.verbose_name_plural)
+            for formset in formsets
+            if formset.has_changed()
+        ]
+        if change and not changed:
+            return  # saved as it was: nothing to record
+        audit_record(
+            AuditEntry.Action.EDIT if change else AuditEntry.Action.CREATE,
+            source=Term.Source.ADMIN,
+            target=form.instance,
+            user=request.user,
+            detail=f"changed: {', '.join(changed)}" if change else "",
+        )
+
+
 @admin.register(Term)
-class TermAdmin(admin.ModelAdmin):
+class TermAdmin(AuditedDeleteAdmin):
     form = TermAdminForm
-    list_display = ["title", "category", "status", "missing", "updated_at", "in_dev"]
+    list_display = ["title", "category", "status", "missing", "updated_at", "review_by", "in_dev"]
     list_display_links = ["title"]
-    list_filter = ["status", "category", "in_development", MissingContentFilter]
+    list_filter = ["status", ReviewDueFilter, "category", "in_development", MissingContentFilter]
     list_select_related = ["category"]
     search_fields = ["title", "aliases", "summary"]
     search_help_text = _("Search titles, aliases and summaries.")
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["category", "related"]
-    readonly_fields = ["created_at", "updated_at", "preview_link"]
+    readonly_fields = ["created_at", "updated_at", "reviewed_at", "preview_link"]
     inlines = [KeyConsiderationInline, TermFAQInline, TermReferenceInline]
     change_form_template = "admin/terms/term/change_form.html"
-    actions = ["publish_selected", "archive_selected"]
+    actions = ["publish_selected", "archive_selected", "mark_reviewed_selected"]
     save_on_top = True
     list_per_page = 50
     fieldsets = [
@@ -243,7 +328,16 @@ class TermAdmin(admin.ModelAdmin):
         ),
         (
             _("Dates"),
-            {"classes": ["collapse"], "fields": ["published_at", "created_at", "updated_at"]},
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "published_at",
+                    "review_by",
+                    "reviewed_at",
+                    "created_at",
+                    "updated_at",
+                ],
+            },
         ),
     ]
     wide_text_fields = {
@@ -315,6 +409,7 @@ class TermAdmin(admin.ModelAdmin):
         return [
             path("preview/", preview, name="terms_term_preview_new"),
             path("<path:object_id>/preview/", preview, name="terms_term_preview"),
+            *self.review_urls(),
             *super().get_urls(),
         ]
 
@@ -423,9 +518,52 @@ class TermAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
 
+    # Review-by dates ------------------------------------------------------------------
+
+    @admin.action(description=_("Mark selected terms as reviewed"), permissions=["change"])
+    def mark_reviewed_selected(self, request, queryset):
+        entry_ids = {copy_of or pk for pk, copy_of in queryset.values_list("pk", "draft_of")}
+        reviewed = 0
+        for entry in Term.objects.filter(pk__in=entry_ids):
+            term_mark_reviewed(term=entry, user=request.user, source=Term.Source.ADMIN)
+            reviewed += 1
+        self.message_user(
+            request,
+            ngettext("Marked %d term as reviewed.", "Marked %d terms as reviewed.", reviewed)
+            % reviewed,
+            messages.SUCCESS,
+        )
+
+    def review_urls(self):
+        return [
+            path(
+                "<path:object_id>/mark-reviewed/",
+                self.admin_site.admin_view(self.mark_reviewed_view),
+                name="terms_term_mark_reviewed",
+            )
+        ]
+
+    def mark_reviewed_view(self, request, object_id):
+        """The change form's "Mark as reviewed" button (a POST; the page's object tools)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        term = self.get_object(request, unquote(object_id))
+        if term is None:
+            raise Http404
+        if not self.has_change_permission(request, term):
+            raise PermissionDenied
+        entry = term_mark_reviewed(term=term, user=request.user, source=Term.Source.ADMIN)
+        self.message_user(
+            request,
+            _("“%(term)s” is marked as reviewed; next review by %(date)s.")
+            % {"term": entry.title, "date": entry.review_by.isoformat()},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:terms_term_change", args=[term.pk]))
+
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(AuditedAdmin):
     list_display = ["name", "slug", "order", "term_count", "shared_faq_count"]
     list_editable = ["order"]
     search_fields = ["name", "slug"]
@@ -452,7 +590,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reference)
-class ReferenceAdmin(admin.ModelAdmin):
+class ReferenceAdmin(AuditedAdmin):
     list_display = ["title", "publisher", "year", "cited_by"]
     list_filter = ["year"]
     search_fields = ["title", "publisher", "key", "url"]
@@ -475,10 +613,33 @@ class ReferenceAdmin(admin.ModelAdmin):
 class SiteSettingsAdmin(admin.ModelAdmin):
     # Content only: who is told of new inquiries is the Advisory team's (advisory's
     # LeadRoutingAdmin), never the Editors'.
-    fields = ["organisation_name", "default_cta_heading", "default_cta_body"]
+    fields = [
+        "organisation_name",
+        "default_cta_heading",
+        "default_cta_body",
+        "review_interval_months",
+    ]
 
     def has_add_permission(self, request):
         return False
+
+    def save_model(self, request, obj, form, change):
+        """Saved with an audit entry listing each change as "field: old → new"."""
+        before = SiteSettings.objects.filter(pk=obj.pk).first()
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            changes = [
+                f"{name}: {getattr(before, name, '')} → {getattr(obj, name)}"
+                for name in form.changed_data
+            ]
+            if changes:
+                audit_record(
+                    AuditEntry.Action.SETTINGS,
+                    source=Term.Source.ADMIN,
+                    target=obj,
+                    user=request.user,
+                    detail="\n".join(changes),
+                )
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -486,3 +647,86 @@ class SiteSettingsAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         settings = SiteSettings.load()
         return HttpResponseRedirect(reverse("admin:terms_sitesettings_change", args=[settings.pk]))
+
+
+# The audit log ---------------------------------------------------------------------------
+
+AUDIT_CSV_COLUMNS = [
+    ("created_at", _("When")),
+    ("actor_name", _("Who")),
+    ("source", _("From")),
+    ("action", _("Action")),
+    ("target_type", _("What")),
+    ("target_id", _("Id")),
+    ("target_repr", _("Name")),
+    ("detail", _("Detail")),
+]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit log: read by Publishers and superusers (``terms.view_auditentry``), never
+    written here, by anyone; the list, as filtered, downloads as CSV."""
+
+    list_display = ["created_at", "actor_name", "action", "source", "target_type", "target_repr"]
+    list_filter = ["action", "source", "target_type", "created_at"]
+    search_fields = ["actor_name", "target_repr", "detail"]
+    search_help_text = _("Search who, the name of what changed, and the detail.")
+    fields = [
+        "created_at",
+        "actor_name",
+        "actor",
+        "source",
+        "action",
+        "target_type",
+        "target_id",
+        "target_repr",
+        "detail",
+    ]
+    readonly_fields = fields
+    actions = None
+    list_per_page = 100
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "export/",
+                self.admin_site.admin_view(self.export_csv_view),
+                name="terms_auditentry_export",
+            ),
+            *super().get_urls(),
+        ]
+
+    def export_csv_view(self, request):
+        """The entries the list shows with the same filters and search, as CSV, streamed
+        (the log only grows)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            return HttpResponseRedirect(reverse("admin:terms_auditentry_changelist") + "?e=1")
+        writer = csv.writer(Echo())
+
+        def rows():
+            yield "\ufeff"  # so spreadsheet programs read the file as UTF-8
+            yield writer.writerow([str(label) for _name, label in AUDIT_CSV_COLUMNS])
+            for entry in changelist.queryset.iterator(chunk_size=1000):
+                values = [getattr(entry, name) for name, _label in AUDIT_CSV_COLUMNS]
+                values[0] = entry.created_at.isoformat()
+                yield writer.writerow([csv_cell(value) for value in values])
+
+        stamp = timezone.now().strftime("%Y%m%d-%H%M")
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
+        response["Cache-Control"] = "no-store"
+        return response

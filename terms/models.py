@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django import forms
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -54,6 +56,9 @@ def validate_reference_year(year: int) -> None:
             params={"first": REFERENCE_YEAR_MIN, "last": latest},
         )
 
+
+# A published entry is "due for review" this many days before its review-by date.
+REVIEW_DUE_DAYS = 30
 
 HTTP_URL_MESSAGE = _("Enter a full web address starting with http:// or https://.")
 validate_http_url = URLValidator(schemes=["http", "https"], message=HTTP_URL_MESSAGE)
@@ -125,6 +130,17 @@ class TermQuerySet(models.QuerySet):
 
     def in_category(self, category):
         return self.filter(category=category)
+
+    def due_for_review(self, today):
+        """Published entries whose review-by date falls in the next REVIEW_DUE_DAYS days
+        (today included); the admin's "due for review" filter and the index count."""
+        return self.published().filter(
+            review_by__gte=today, review_by__lte=today + timedelta(days=REVIEW_DUE_DAYS)
+        )
+
+    def overdue_for_review(self, today):
+        """Published entries whose review-by date has passed."""
+        return self.published().filter(review_by__lt=today)
 
 
 class Term(TimeStampedModel):

@@ -16,7 +16,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -69,6 +69,14 @@ def next_review_date(moment: datetime.datetime | None = None) -> datetime.date:
     return day.replace(year=year, month=month, day=min(day.day, last_day))
 
 
+def _stamp_reviewed(entry: Term) -> None:
+    """Reviewed now, due again after the interval. Publishing is a check of the entry too:
+    whoever publishes has read what goes live."""
+    now = timezone.now()
+    entry.reviewed_at = now
+    entry.review_by = next_review_date(now)
+
+
 @transaction.atomic
 def term_publish(*, term: Term, user=None, source: str = Term.Source.ADMIN) -> Term:
     """Publish a term, stamping its first publication time; refuses an empty definition
@@ -80,11 +88,9 @@ def term_publish(*, term: Term, user=None, source: str = Term.Source.ADMIN) -> T
     _check_may_publish(user)
     if term.is_working_copy:
         return working_copy_publish(copy=term, user=user, source=source)
-    was_published = term.is_published
     term.status = Term.Status.PUBLISHED
     term.go_live_at = None
-    if not was_published or term.review_by is None:
-        term.review_by = next_review_date()
+    _stamp_reviewed(term)
     term.full_clean()
     term.save()
     record_revision(term, user=user, source=source, comment="Published")
@@ -111,9 +117,7 @@ def term_archive(*, term: Term, user=None, source: str = Term.Source.ADMIN) -> T
 def term_mark_reviewed(*, term: Term, user=None, source: str = Term.Source.ADMIN) -> Term:
     """An editor checked the entry: it is reviewed now and due again after the interval."""
     entry = term.draft_of if term.is_working_copy else term
-    now = timezone.now()
-    entry.reviewed_at = now
-    entry.review_by = next_review_date(now)
+    _stamp_reviewed(entry)
     entry.save(update_fields=["reviewed_at", "review_by", "updated_at"])
     audit_record(
         AuditEntry.Action.REVIEW,
@@ -183,11 +187,9 @@ def working_copy_publish(*, copy: Term, user=None, source: str = Term.Source.ADM
     entry = Term.objects.select_for_update().get(pk=copy.draft_of_id)
     for name in COPIED_FIELDS:
         setattr(entry, name, getattr(copy, name))
-    was_published = entry.is_published
     entry.status = Term.Status.PUBLISHED
     entry.go_live_at = None
-    if not was_published or entry.review_by is None:
-        entry.review_by = next_review_date()
+    _stamp_reviewed(entry)
     entry.full_clean()
     related = list(copy.related.all())
     _delete_children(entry)
@@ -284,6 +286,18 @@ class ImportReport:
     def changed_anything(self) -> bool:
         return bool(sum(self.created.values()) or sum(self.updated.values()))
 
+    def summary(self) -> str:
+        """What the import did, per kind: "categories: 1 created, 0 updated, 2 unchanged; …"."""
+        return "; ".join(
+            f"{plural}: {self.created[kind]} created, {self.updated[kind]} updated, "
+            f"{self.unchanged[kind]} unchanged"
+            for kind, plural in (
+                ("category", "categories"),
+                ("reference", "references"),
+                ("term", "terms"),
+            )
+        )
+
 
 class GlossaryImportError(Exception):
     """The file had bad records; nothing was stored. ``report.errors`` lists each one."""
@@ -317,33 +331,71 @@ TERM_FIELDS = {
     "cta",
     "published_at",
     "updated_at",
+    # Added by the editorial workflow (still glossary/1: each is optional).
+    "go_live_at",
+    "take_down_at",
+    "review_by",
+    "reviewed_at",
 }
+# Times a term keeps as the file gives them, null included (null clears the stored one).
+TERM_MOMENT_FIELDS = ("go_live_at", "take_down_at", "reviewed_at")
+IMPORT_COMMAND = "manage.py import_glossary"
+EXPORT_COMMAND = "manage.py export_glossary"
 FAQ_FIELDS = {"question", "answer"}
 CTA_FIELDS = {"heading", "body"}
 
 
-def glossary_import(*, data: Any, dry_run: bool = False) -> ImportReport:
+def glossary_import(
+    *,
+    data: Any,
+    dry_run: bool = False,
+    user=None,
+    actor_name: str = "",
+    source: str = Term.Source.COMMAND,
+) -> ImportReport:
     """Import a glossary file (already parsed from JSON), all or nothing.
 
     Records are matched by identity (slug, or key for references) and rewritten only
     where they differ, so importing the same file twice changes nothing. Every bad
     record is reported with its identity and the reason; if there is any, the whole
     import is rolled back and ``GlossaryImportError`` is raised.
+
+    Each term created or changed gets a revision (source "import"), and the import one
+    audit entry with its counts, by ``user`` or else ``actor_name`` (the import command
+    when neither is given).
     """
     report = ImportReport()
     with transaction.atomic():
         with search_words_batched():
-            _GlossaryImporter(report).run(data)
+            _GlossaryImporter(report, user=user).run(data)
         if report.errors or dry_run:
             transaction.set_rollback(True)
+        else:
+            audit_record(
+                AuditEntry.Action.IMPORT,
+                source=source,
+                user=user,
+                actor_name=actor_name or ("" if user is not None else IMPORT_COMMAND),
+                target_type="glossary",
+                target_repr=FORMAT_NAME,
+                detail=report.summary(),
+            )
     if report.errors:
         raise GlossaryImportError(report)
     return report
 
 
 class _GlossaryImporter:
-    def __init__(self, report: ImportReport):
+    def __init__(self, report: ImportReport, *, user=None):
         self.report = report
+        self.user = user
+        self._review_by = None
+
+    def review_by(self) -> datetime.date:
+        """The review-by date of a term published by this import (the same for all)."""
+        if self._review_by is None:
+            self._review_by = next_review_date()
+        return self._review_by
 
     # Checking shapes ------------------------------------------------------------------
 
@@ -477,9 +529,11 @@ class _GlossaryImporter:
                 children_changed = self.import_term_children(
                     term, record, identity, changed=changed
                 )
-                self.count("term", created=created, changed=changed or children_changed)
             except _RecordInvalid:
-                pass
+                continue
+            self.count("term", created=created, changed=changed or children_changed)
+            if created or changed or children_changed:
+                record_revision(term, user=self.user, source=Term.Source.IMPORT, comment="Imported")
 
     def identified(self, kind: str, records: list):
         """Yield (record, identity) for each record with an identity not seen before."""
@@ -628,6 +682,11 @@ class _GlossaryImporter:
             wanted["published_at"] = self.timestamp(slug, record, "published_at")
         if "updated_at" in record:
             self.timestamp(slug, record, "updated_at")  # checked; the CMS keeps its own
+        for name in TERM_MOMENT_FIELDS:
+            if name in record:
+                wanted[name] = self.timestamp(slug, record, name)
+        if "review_by" in record:
+            wanted["review_by"] = self.date(slug, record, "review_by")
         if "cta" in record and record["cta"] is not None:
             cta = record["cta"]
             if not isinstance(cta, dict):
@@ -655,6 +714,14 @@ class _GlossaryImporter:
             before = term.aliases
             term.set_aliases(aliases)
             changed = changed or term.aliases != before
+        if term.status == Term.Status.SCHEDULED and term.go_live_at is None:
+            self.error(kind, slug, "go_live_at", "is required when the status is scheduled")
+            raise _RecordInvalid
+        if term.is_published and term.review_by is None:
+            # Every published entry has a review-by date; a file without one (glossary/1
+            # before review-by dates) gets the one publishing would give.
+            term.review_by = self.review_by()
+            changed = True
         if created or changed:
             self.validated_save(kind, slug, term)
         return term, record, slug, changed, created
@@ -663,12 +730,27 @@ class _GlossaryImporter:
         value = record[name]
         if value is None:
             return None
-        parsed = parse_datetime(value) if isinstance(value, str) else None
+        try:
+            parsed = parse_datetime(value) if isinstance(value, str) else None
+        except ValueError:  # well formed but no such time, e.g. 2026-02-30T10:00:00Z
+            parsed = None
         if parsed is None:
             self.error("term", slug, name, "must be an ISO 8601 date and time")
             return None
         if timezone.is_naive(parsed):
             parsed = timezone.make_aware(parsed, datetime.UTC)
+        return parsed
+
+    def date(self, slug: str, record: dict, name: str) -> datetime.date | None:
+        value = record[name]
+        if value is None:
+            return None
+        try:
+            parsed = parse_date(value) if isinstance(value, str) else None
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            self.error("term", slug, name, "must be an ISO 8601 date such as 2027-06-30")
         return parsed
 
     def import_term_children(self, term: Term, record: dict, slug: str, *, changed: bool) -> bool:
@@ -799,15 +881,37 @@ def _unique_reference_key(values: dict) -> str:
 # Export -------------------------------------------------------------------------------
 
 
-def glossary_export(*, statuses: list[str] | None = None) -> dict:
-    """The whole glossary (or the terms with the given statuses) in the interchange format."""
-    terms = Term.objects.select_related("category").prefetch_related(
-        "key_considerations", "faqs", "citations__reference", "related"
+def glossary_export(
+    *,
+    statuses: list[str] | None = None,
+    user=None,
+    actor_name: str = "",
+    source: str = Term.Source.COMMAND,
+) -> dict:
+    """The whole glossary (or the terms with the given statuses) in the interchange format.
+
+    Entries only: a live entry's working copy holds unpublished changes, not an entry of
+    its own. Recorded in the audit log (by ``user``, else ``actor_name``, else the export
+    command)."""
+    terms = (
+        Term.objects.entries()
+        .select_related("category")
+        .prefetch_related("key_considerations", "faqs", "citations__reference", "related")
     )
     if statuses:
         terms = terms.filter(status__in=statuses)
     terms = list(terms.order_by("slug"))
     exported_slugs = {term.slug for term in terms}
+    audit_record(
+        AuditEntry.Action.EXPORT,
+        source=source,
+        user=user,
+        actor_name=actor_name or ("" if user is not None else EXPORT_COMMAND),
+        target_type="glossary",
+        target_repr=FORMAT_NAME,
+        detail=f"terms: {len(terms)}"
+        + (f" (status: {', '.join(sorted(statuses))})" if statuses else ""),
+    )
 
     categories = Category.objects.prefetch_related("shared_faqs").order_by("order", "name")
     return {
@@ -851,6 +955,10 @@ def glossary_export(*, statuses: list[str] | None = None) -> dict:
                 "cta": {"heading": term.cta_heading, "body": term.cta_body},
                 "published_at": _iso(term.published_at),
                 "updated_at": _iso(term.updated_at),
+                "go_live_at": _iso(term.go_live_at),
+                "take_down_at": _iso(term.take_down_at),
+                "review_by": term.review_by.isoformat() if term.review_by else None,
+                "reviewed_at": _iso(term.reviewed_at),
             }
             for term in terms
         ],

@@ -353,6 +353,7 @@ def test_the_site_settings_open_straight_on_the_one_record(editor_client):
         "organisation_name": "Acme Advisory",
         "default_cta_heading": "Need help implementing {term}?",
         "default_cta_body": "Let's talk about {term}.",
+        "review_interval_months": "12",
     }
     assert editor_client.post(response.url, data).status_code == 302
     assert SiteSettings.load().organisation_name == "Acme Advisory"
@@ -366,6 +367,7 @@ def site_settings_form(**fields) -> dict:
         "organisation_name": "Acme Advisory",
         "default_cta_heading": "Need help implementing {term}?",
         "default_cta_body": "Let's talk about {term}.",
+        "review_interval_months": "12",
         **fields,
     }
 
@@ -373,7 +375,12 @@ def site_settings_form(**fields) -> dict:
 def test_the_site_settings_hold_content_only_not_who_is_told_of_inquiries(editor_client):
     LeadRouting.objects.filter(pk=1).update(inquiry_recipients="team@example.org")
     form = editor_client.get(SITE_SETTINGS).context["adminform"].form
-    assert list(form.fields) == ["organisation_name", "default_cta_heading", "default_cta_body"]
+    assert list(form.fields) == [
+        "organisation_name",
+        "default_cta_heading",
+        "default_cta_body",
+        "review_interval_months",
+    ]
 
     data = site_settings_form(
         inquiry_recipients="outsider@example.net", send_inquiry_acknowledgement=""
