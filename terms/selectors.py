@@ -42,6 +42,7 @@ LIST_FIELDS = [
     "summary",
     "in_development",
     "updated_at",
+    "reviewed_at",
     "category__slug",
     "category__name",
 ]

@@ -18,7 +18,13 @@ from django.urls import reverse
 from rest_framework.throttling import AnonRateThrottle
 
 from terms.models import FAQ, Category, KeyConsideration, Reference, SiteSettings, Term
-from terms.services import glossary_export, glossary_import, term_archive, term_publish
+from terms.services import (
+    glossary_export,
+    glossary_import,
+    term_archive,
+    term_mark_reviewed,
+    term_publish,
+)
 
 from ..factories import (
     CategoryFactory,
@@ -170,6 +176,10 @@ def import_new_summary(glossary):
     glossary_import(data=exported)
 
 
+def mark_reviewed(glossary):
+    term_mark_reviewed(term=glossary.term)
+
+
 def titles(response):
     return [item["title"] for item in response.json()["results"]]
 
@@ -268,6 +278,22 @@ CHANGES = [
         "A short summary.",
         "Imported summary.",
         id="import",
+    ),
+    pytest.param(
+        mark_reviewed,
+        PAGE,
+        lambda r: r.json()["reviewed_at"] is not None,
+        False,
+        True,
+        id="mark-reviewed",
+    ),
+    pytest.param(
+        mark_reviewed,
+        LIST,
+        lambda r: [item["reviewed_at"] is not None for item in r.json()["results"]],
+        [False, False],
+        [False, True],
+        id="mark-reviewed-list",
     ),
 ]
 
