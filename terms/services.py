@@ -351,7 +351,7 @@ def glossary_import(
     dry_run: bool = False,
     user=None,
     actor_name: str = "",
-    source: str = Term.Source.COMMAND,
+    source: str = Term.Source.IMPORT,
 ) -> ImportReport:
     """Import a glossary file (already parsed from JSON), all or nothing.
 

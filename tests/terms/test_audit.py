@@ -123,6 +123,25 @@ def test_adding_and_editing_a_category_in_the_admin_is_recorded(editor_client, e
     ]
 
 
+def test_reordering_categories_in_the_list_is_recorded_as_an_edit(editor_client, editor):
+    category = CategoryFactory(name="AI Safety", order=0)
+
+    editor_client.post(
+        reverse("admin:terms_category_changelist"),
+        {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-0-id": str(category.pk),
+            "form-0-order": "5",
+            "_save": "Save",
+        },
+    )
+
+    assert logged() == [
+        ("edit", "admin", editor.username, "category", "AI Safety", "changed: order")
+    ]
+
+
 def test_saving_a_category_without_changes_records_nothing(editor_client):
     category = CategoryFactory(name="AI Safety", slug="ai-safety", description="Safe.")
 
@@ -208,7 +227,7 @@ def test_an_import_is_one_entry_with_its_counts_and_a_revision_of_each_term_it_c
     )
 
     [first, second] = logged(action="import")
-    assert first[:4] == ("import", "command", "manage.py import_glossary", "glossary")
+    assert first[:4] == ("import", "import", "manage.py import_glossary", "glossary")
     assert "terms: 2 created, 0 updated, 0 unchanged" in first[5]
     assert "terms: 0 created, 1 updated, 1 unchanged" in second[5]
     revisions = TermRevision.objects.filter(source="import")
@@ -315,6 +334,7 @@ def test_the_audit_log_filters_by_action_source_and_what_and_searches_who_name_a
         "Red Teaming",
     ]
     assert listed(publisher_client.get(AUDIT_LOG, {"source": "command"})) == ["glossary/1"]
+    assert publisher_client.get(AUDIT_LOG, {"created_at__gte": "not a date"}).status_code == 302
     assert listed(publisher_client.get(AUDIT_LOG, {"target_type": "term"})) == ["Red Teaming"]
     assert listed(
         publisher_client.get(AUDIT_LOG, {"created_at__gte": "2000-01-01 00:00:00+00:00"})
@@ -358,3 +378,5 @@ def test_the_audit_log_downloads_as_csv_with_the_lists_filters_and_formulas_defu
     )
     assert when == AuditEntry.objects.get(action="delete").created_at.isoformat()
     assert len(csv_rows(publisher_client.get(AUDIT_CSV))) == 3
+    refused = publisher_client.get(AUDIT_CSV, {"created_at__gte": "not a date"})
+    assert refused.url == f"{AUDIT_LOG}?e=1"
