@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import selectors
 from .models import Term
@@ -37,6 +38,15 @@ def former_slug_warning(slug: str, *, term_id: int | None, published: bool) -> s
 class TermAdminForm(forms.ModelForm):
     """Warns, next to the slug, when it is another term's old address (not a refusal:
     taking it is allowed, see Term.remember_former_slug)."""
+
+    # Not a model field: the comment of the revision this save records (terms.revisions).
+    revision_comment = forms.CharField(
+        label=gettext_lazy("Revision comment"),
+        required=False,
+        max_length=500,
+        help_text=gettext_lazy("Optional: what changed and why, shown in the term's history."),
+        widget=forms.TextInput(attrs={"class": "vLargeTextField"}),
+    )
 
     class Meta:
         model = Term

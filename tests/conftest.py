@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from rest_framework.throttling import AnonRateThrottle
 
-from terms.roles import ADVISORY_TEAM, EDITORS
+from terms.roles import ADVISORY_TEAM, EDITORS, PUBLISHERS
 
 from .factories import UserFactory
 from .helpers import processes, tcpproxy
@@ -38,6 +38,18 @@ def pytest_collection_modifyitems(config, items):
 def editor(db):
     """A member of Editors with staff access, and nothing more."""
     return UserFactory(is_staff=True, roles=[EDITORS])
+
+
+@pytest.fixture
+def publisher(db):
+    """A member of Publishers (editors' rights and "publish terms"), not a superuser."""
+    return UserFactory(is_staff=True, roles=[PUBLISHERS])
+
+
+@pytest.fixture
+def publisher_client(client, publisher):
+    client.force_login(publisher)
+    return client
 
 
 @pytest.fixture
