@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -147,6 +148,8 @@ def _rows_of(revision: Revision, model) -> list[dict]:
 # Comparing ----------------------------------------------------------------------------
 
 ADDED, REMOVED, CHANGED, UNCHANGED = "added", "removed", "changed", "unchanged"
+# How alike (difflib's ratio) two rows must be to count as one row changed.
+ALIKE = 0.5
 
 
 @dataclass
@@ -232,6 +235,7 @@ def compare(old: Snapshot, new: Snapshot) -> Comparison:
                 new.references,
                 key=lambda row: row["reference_id"],
                 text=lambda row: names.reference(row["reference_id"]),
+                reworded=False,
             ),
         ),
     ]
@@ -239,13 +243,20 @@ def compare(old: Snapshot, new: Snapshot) -> Comparison:
 
 
 def diff_rows(
-    old: list[dict], new: list[dict], *, key: Callable[[dict], Any], text: Callable[[dict], str]
+    old: list[dict],
+    new: list[dict],
+    *,
+    key: Callable[[dict], Any],
+    text: Callable[[dict], str],
+    reworded: bool = True,
 ) -> list[RowChange]:
     """Rows of two states paired up: by what identifies them (a bullet's text, an FAQ's
-    question, the reference cited), else by their place in the list (a bullet reworded
-    in place is changed); what is left is added or removed. Row ids say nothing across
-    revisions (the admin rewrites a changed row as a new one, a working copy has its own
-    rows), so they are not used. In the new state's order, removed rows after them."""
+    question, the reference cited), else with the most alike of the rows left (a bullet
+    reworded is changed, at its place first); what is left is added or removed. Row ids
+    say nothing across revisions (the admin rewrites a changed row as a new one, a working
+    copy has its own rows), so they are not used. In the new state's order, then the
+    removed rows. ``reworded=False``: a row is only ever itself (a citation of another
+    reference is another row)."""
     unmatched_old = list(old)
     pairs: list[tuple[dict | None, dict]] = []
     for row in new:
@@ -254,14 +265,18 @@ def diff_rows(
             unmatched_old.remove(match)
         pairs.append((match, row))
     for index, (match, row) in enumerate(pairs):
-        if match is not None:
+        if match is not None or not unmatched_old or not reworded:
             continue
-        same_place = next(
-            (c for c in unmatched_old if c.get("position") == row.get("position")), None
+        likeness, _place, closest = max(
+            (
+                SequenceMatcher(None, text(candidate), text(row)).ratio(),
+                candidate.get("position") == row.get("position"),
+                number,
+            )
+            for number, candidate in enumerate(unmatched_old)
         )
-        if same_place is not None:
-            unmatched_old.remove(same_place)
-            pairs[index] = (same_place, row)
+        if likeness >= ALIKE:
+            pairs[index] = (unmatched_old.pop(closest), row)
 
     changes = []
     for before, after in pairs:
