@@ -545,14 +545,18 @@ class TermAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
-        """After the inlines: publish if asked (term_publish records its revision and
-        audit entry), else record the revision and the audit entry of this save."""
+        """After the inlines: the audit entry of a new term; then publish if asked
+        (term_publish records the revision and its audit entry), else record the revision
+        and the audit entry of this save."""
         super().save_related(request, form, formsets, change)
         if getattr(form, "previewing", False):
             return
         term = form.instance
         comment = form.cleaned_data.get("revision_comment", "")
         term.admin_saved = saved = _Saved()
+        actor = {"source": Term.Source.ADMIN, "target": term, "user": request.user}
+        if not change:
+            audit_record(AuditEntry.Action.CREATE, **actor)
         if getattr(form, "publish_requested", False):
             try:
                 saved.published = term_publish(
@@ -568,13 +572,9 @@ class TermAdmin(admin.ModelAdmin):
                     latest.revision.save(update_fields=["comment"])
                 return
         record_revision(term, user=request.user, source=Term.Source.ADMIN, comment=comment)
-        audit_record(
-            AuditEntry.Action.EDIT if change else AuditEntry.Action.CREATE,
-            source=Term.Source.ADMIN,
-            target=term,
-            user=request.user,
-            detail="working copy" if term.is_working_copy else "",
-        )
+        if change:
+            detail = "working copy" if term.is_working_copy else ""
+            audit_record(AuditEntry.Action.EDIT, detail=detail, **actor)
 
     def response_add(self, request, obj, post_url_continue=None):
         if self.told_about_publishing(request, obj):

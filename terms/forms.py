@@ -67,7 +67,8 @@ class TermAdminForm(forms.ModelForm):
 
     def warn_about_slug(self, slug: str, *, published: bool) -> None:
         field = self.fields.get("slug")
-        warning = former_slug_warning(slug, term_id=self.instance.pk, published=published)
+        # A working copy's former slugs are its entry's.
+        warning = former_slug_warning(slug, term_id=self.instance.entry_id, published=published)
         if field is None or warning is None:
             return
         field.help_text = format_html(

@@ -121,6 +121,19 @@ def test_publishing_the_copy_from_the_form_records_one_revision_with_the_comment
     assert not AuditEntry.objects.filter(action="edit", detail="working copy").exists()
 
 
+def test_adding_a_term_as_published_records_one_revision_and_both_audit_entries(
+    publisher_client,
+):
+    data = term_form(CategoryFactory(), status="published", revision_comment="Ready")
+    response = publisher_client.post(ADD_TERM, data)
+    term = Term.objects.get()
+    assert response["Location"] == change_url(term)
+    assert term.status == Term.Status.PUBLISHED
+    assert [r.revision.comment for r in revisions_of(term)] == ["Published: Ready"]
+    actions = AuditEntry.objects.filter(target_id=str(term.pk)).order_by("pk")
+    assert list(actions.values_list("action", flat=True)) == ["create", "publish"]
+
+
 # The history page --------------------------------------------------------------------
 
 
@@ -332,3 +345,16 @@ def test_restoring_needs_the_right_to_change_terms(advisory_member, editor_clien
     (only,) = revisions_of(draft)
     assert logged_in(advisory_member).post(restore_url(draft, only)).status_code == 403
     assert len(revisions_of(draft)) == 1
+
+
+def test_a_revision_whose_title_another_term_took_since_is_not_restored(editor_client, draft):
+    save(editor_client, draft)
+    older = revisions_of(draft)[0]
+    save(editor_client, draft, title="Model Card v2")
+    TermFactory(title="Model Card")
+    response = editor_client.post(restore_url(draft, older))
+    assert response["Location"] == history_url(draft)
+    assert any("could not be restored" in message for message in messages_of(response))
+    draft.refresh_from_db()
+    assert draft.title == "Model Card v2"
+    assert len(revisions_of(draft)) == 2
