@@ -578,15 +578,17 @@ class TermAdmin(admin.ModelAdmin):
 
     def response_add(self, request, obj, post_url_continue=None):
         if self.told_about_publishing(request, obj):
+            self.warn_about_former_slug(request, obj)
             return HttpResponseRedirect(reverse("admin:terms_term_change", args=[obj.pk]))
         self.warn_about_former_slug(request, obj)
         return super().response_add(request, obj, post_url_continue)
 
     def response_change(self, request, obj):
-        saved = getattr(obj, "admin_saved", None)
         if self.told_about_publishing(request, obj):
-            entry = saved.published or obj
-            return HttpResponseRedirect(reverse("admin:terms_term_change", args=[entry.pk]))
+            # Published: the entry (a working copy is gone, written onto it).
+            term = obj.admin_saved.published or obj
+            self.warn_about_former_slug(request, term)
+            return HttpResponseRedirect(reverse("admin:terms_term_change", args=[term.pk]))
         self.warn_about_former_slug(request, obj)
         return super().response_change(request, obj)
 
