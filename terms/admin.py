@@ -1,4 +1,6 @@
 import csv
+from contextlib import suppress
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -6,8 +8,9 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.forms import BaseInlineFormSet, Textarea, TextInput, all_valid
 from django.http import (
@@ -16,6 +19,7 @@ from django.http import (
     HttpResponseRedirect,
     StreamingHttpResponse,
 )
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -27,7 +31,7 @@ from django.utils.translation import ngettext
 from glossary_project.httpcache.generation import pinned_generation, private_generation
 from glossary_project.spreadsheets import Echo, csv_cell
 
-from . import selectors
+from . import history, selectors
 from .audit import audit_record
 from .forms import TermAdminForm, former_slug_warning
 from .models import (
@@ -39,13 +43,23 @@ from .models import (
     SiteSettings,
     Term,
     TermReference,
+    TermRevision,
     normalize_text,
 )
 from .preview import preview_url
-from .services import term_archive, term_mark_reviewed, term_publish
+from .revisions import record_revision
+from .services import (
+    revision_restore,
+    term_archive,
+    term_mark_reviewed,
+    term_publish,
+    working_copy_discard,
+    working_copy_start,
+)
 from .views import render_term_page
 
 MIN_KEY_CONSIDERATIONS = 3
+HISTORY_PER_PAGE = 50
 
 
 class OrderedInlineFormSet(BaseInlineFormSet):
@@ -167,10 +181,11 @@ class TermReferenceInline(OrderedInline):
     verbose_name_plural = _("references")
 
 
-def _count_of(model, fk_name: str):
-    """A subquery counting the ``model`` rows whose ``fk_name`` points at the outer row."""
+def _count_of(rows, fk_name: str):
+    """A subquery counting the ``rows`` (a manager or queryset) whose ``fk_name`` points at
+    the outer row."""
     rows = (
-        model.objects.filter(**{fk_name: OuterRef("pk")})
+        rows.filter(**{fk_name: OuterRef("pk")})
         .order_by()
         .values(fk_name)
         .annotate(total=Count("*"))
@@ -284,12 +299,72 @@ class AuditedAdmin(AuditedDeleteAdmin):
         )
 
 
+def _unpublished_changes():
+    """Whether the entry's working copy has been saved since it was made: each save of a
+    copy records a revision of it (a copy only opened has none, and no changes)."""
+    return Exists(
+        TermRevision.objects.filter(
+            entry=OuterRef("pk"),
+            of_working_copy=True,
+            revision__date_created__gt=OuterRef("working_copy__created_at"),
+        )
+    )
+
+
+class UnpublishedChangesFilter(admin.SimpleListFilter):
+    title = _("unpublished changes")
+    parameter_name = "changes"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("yes", _("Published, with unpublished changes")),
+            ("no", _("No unpublished changes")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(has_unpublished_changes=True)
+        if self.value() == "no":
+            return queryset.filter(has_unpublished_changes=False)
+        return queryset
+
+
+@dataclass
+class _Saved:
+    """What a save from the term form did beyond storing it (TermAdmin.save_related),
+    for the response to tell."""
+
+    published: Term | None = None
+    refusal: str = ""
+
+
+WORKING_COPY_MESSAGE = _(
+    "You are editing the working copy of %(term)s. Readers see the published version "
+    "until it is published."
+)
+
+
 @admin.register(Term)
 class TermAdmin(AuditedDeleteAdmin):
     form = TermAdminForm
-    list_display = ["title", "category", "status", "missing", "updated_at", "review_by", "in_dev"]
+    list_display = [
+        "title",
+        "category",
+        "state",
+        "missing",
+        "updated_at",
+        "review_by",
+        "in_dev",
+    ]
     list_display_links = ["title"]
-    list_filter = ["status", ReviewDueFilter, "category", "in_development", MissingContentFilter]
+    list_filter = [
+        "status",
+        UnpublishedChangesFilter,
+        ReviewDueFilter,
+        "category",
+        "in_development",
+        MissingContentFilter,
+    ]
     list_select_related = ["category"]
     search_fields = ["title", "aliases", "summary"]
     search_help_text = _("Search titles, aliases and summaries.")
@@ -339,6 +414,7 @@ class TermAdmin(AuditedDeleteAdmin):
                 ],
             },
         ),
+        (None, {"fields": ["revision_comment"]}),
     ]
     wide_text_fields = {
         # Widths by class or size, never a style attribute: the CSP allows no inline style.
@@ -356,15 +432,47 @@ class TermAdmin(AuditedDeleteAdmin):
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_queryset(self, request):
+        """Entries only: the list, its counts and actions, the related-terms autocomplete.
+        A working copy is reached through its entry (get_object, change_view)."""
         return (
             super()
             .get_queryset(request)
+            .entries()
             .annotate(
-                consideration_count=_count_of(KeyConsideration, "term"),
-                faq_count=_count_of(FAQ, "term"),
-                reference_count=_count_of(TermReference, "term"),
+                consideration_count=_count_of(KeyConsideration.objects, "term"),
+                faq_count=_count_of(FAQ.objects, "term"),
+                reference_count=_count_of(TermReference.objects, "term"),
+                has_unpublished_changes=_unpublished_changes(),
             )
         )
+
+    def get_object(self, request, object_id, from_field=None):
+        term = super().get_object(request, object_id, from_field)
+        if term is None and from_field is None:
+            copies = Term.objects.select_related("draft_of").filter(draft_of__isnull=False)
+            with suppress(Term.DoesNotExist, ValueError, ValidationError):
+                term = copies.get(pk=object_id)
+        return term
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "related":
+            # A working copy can never be chosen as a related term, even by a crafted POST.
+            kwargs["queryset"] = Term.objects.entries()
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        # A working copy is discarded (discard_view), not deleted like an entry; deleting
+        # an entry deletes its working copy with it.
+        term = self.get_object(request, unquote(object_id))
+        if term is not None and term.is_working_copy:
+            return HttpResponseRedirect(reverse("admin:terms_term_discard", args=[term.pk]))
+        return super().delete_view(request, object_id, extra_context)
+
+    @admin.display(description=_("status"), ordering="status")
+    def state(self, term):
+        if term.has_unpublished_changes:
+            return _("%(status)s, with unpublished changes") % {"status": term.get_status_display()}
+        return term.get_status_display()
 
     @admin.display(description=_("in dev."), boolean=True, ordering="in_development")
     def in_dev(self, term):
@@ -405,11 +513,25 @@ class TermAdmin(AuditedDeleteAdmin):
         )
 
     def get_urls(self):
-        preview = self.admin_site.admin_view(self.preview_view)
+        def view(method):
+            return self.admin_site.admin_view(method)
+
+        preview = view(self.preview_view)
         return [
             path("preview/", preview, name="terms_term_preview_new"),
             path("<path:object_id>/preview/", preview, name="terms_term_preview"),
             *self.review_urls(),
+            path("<path:object_id>/discard/", view(self.discard_view), name="terms_term_discard"),
+            path(
+                "<path:object_id>/history/compare/",
+                view(self.compare_view),
+                name="terms_term_compare",
+            ),
+            path(
+                "<path:object_id>/history/<int:revision_id>/restore/",
+                view(self.restore_view),
+                name="terms_term_restore",
+            ),
             *super().get_urls(),
         ]
 
@@ -458,6 +580,7 @@ class TermAdmin(AuditedDeleteAdmin):
             )
         # A generation of its own: anything cached while rendering the unsaved state
         # (counts, settings) goes under keys no public request reads.
+        form.previewing = True  # save_related records nothing and publishes nothing
         with transaction.atomic(), pinned_generation(private_generation()):
             new_term = self.save_form(request, form, change=not adding)
             self.save_model(request, new_term, form, not adding)
@@ -467,22 +590,285 @@ class TermAdmin(AuditedDeleteAdmin):
             transaction.set_rollback(True)
         return response
 
+    # Editing: a published entry through its working copy ----------------------------
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """A live entry is never changed by this form: its change page leads to its
+        working copy (made on first opening); unpublished terms are edited themselves."""
+        term = self.get_object(request, unquote(object_id))
+        if term is not None and not term.is_working_copy:
+            copy = self.working_copy_to_edit(request, term)
+            if copy is not None:
+                if request.method == "POST":
+                    self.message_user(
+                        request,
+                        _("Nothing was saved: “%(term)s” is live. Make the changes here.")
+                        % {"term": term},
+                        messages.WARNING,
+                    )
+                self.message_user(request, WORKING_COPY_MESSAGE % {"term": term}, messages.INFO)
+                url = reverse("admin:terms_term_change", args=[copy.pk])
+                query = request.META.get("QUERY_STRING", "")
+                return HttpResponseRedirect(f"{url}?{query}" if query else url)
+        context = {**(extra_context or {})}
+        if term is not None and term.is_working_copy:
+            context |= self.working_copy_context(term)
+            context["show_delete"] = False  # discarded instead (discard_view)
+        return super().change_view(request, object_id, form_url, extra_context=context)
+
+    def working_copy_to_edit(self, request, entry: Term) -> Term | None:
+        """The entry's working copy, started for an editor opening a published entry."""
+        copy = Term.objects.filter(draft_of=entry).first()
+        if copy is None and entry.is_published and self.has_change_permission(request, entry):
+            copy = working_copy_start(entry=entry, user=request.user, source=Term.Source.ADMIN)
+        if copy is not None and not self.has_change_permission(request, copy):
+            return None
+        return copy
+
+    def working_copy_context(self, copy: Term) -> dict:
+        entry = copy.draft_of
+        compare = reverse("admin:terms_term_compare", args=[copy.pk])
+        return {
+            "entry": entry,
+            "live_url": entry.get_absolute_url() if entry.is_published else "",
+            "compare_live_url": f"{compare}?revision=live&revision=copy",
+            "discard_url": reverse("admin:terms_term_discard", args=[copy.pk]),
+        }
+
+    def save_model(self, request, obj, form, change):
+        """Stores what the form holds. Publishing is term_publish's, after the inlines
+        (save_related): the term is stored with the status it had, so a working copy is
+        never stored as published and a refused publish leaves nothing half done."""
+        before = form.initial.get("status") or Term.Status.DRAFT
+        form.publish_requested = obj.status == Term.Status.PUBLISHED and (
+            obj.is_working_copy or before != Term.Status.PUBLISHED
+        )
+        if form.publish_requested:
+            obj.status = before if before != Term.Status.PUBLISHED else Term.Status.DRAFT
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        """After the inlines: the audit entry of a new term; then publish if asked
+        (term_publish records the revision and its audit entry), else record the revision
+        and the audit entry of this save."""
+        super().save_related(request, form, formsets, change)
+        if getattr(form, "previewing", False):
+            return
+        term = form.instance
+        comment = form.cleaned_data.get("revision_comment", "")
+        term.admin_saved = saved = _Saved()
+        actor = {"source": Term.Source.ADMIN, "target": term, "user": request.user}
+        if not change:
+            audit_record(AuditEntry.Action.CREATE, **actor)
+        if getattr(form, "publish_requested", False):
+            try:
+                saved.published = term_publish(
+                    term=term, user=request.user, source=Term.Source.ADMIN
+                )
+            except (ValidationError, PermissionDenied) as error:
+                reasons = error.messages if isinstance(error, ValidationError) else [str(error)]
+                saved.refusal = " ".join(reasons)
+            else:
+                if comment:
+                    latest = TermRevision.objects.filter(entry_id=term.entry_id).first()
+                    latest.revision.comment = f"{latest.revision.comment}: {comment}"
+                    latest.revision.save(update_fields=["comment"])
+                return
+        record_revision(term, user=request.user, source=Term.Source.ADMIN, comment=comment)
+        if change:
+            detail = "working copy" if term.is_working_copy else ""
+            audit_record(AuditEntry.Action.EDIT, detail=detail, **actor)
+
     def response_add(self, request, obj, post_url_continue=None):
+        if self.told_about_publishing(request, obj):
+            self.warn_about_former_slug(request, obj)
+            return HttpResponseRedirect(reverse("admin:terms_term_change", args=[obj.pk]))
         self.warn_about_former_slug(request, obj)
         return super().response_add(request, obj, post_url_continue)
 
     def response_change(self, request, obj):
+        if self.told_about_publishing(request, obj):
+            # Published: back to the list. Not to the entry's page, which would start a
+            # new working copy at once (a copy is gone once written onto its entry).
+            term = obj.admin_saved.published or obj
+            self.warn_about_former_slug(request, term)
+            return HttpResponseRedirect(reverse("admin:terms_term_changelist"))
         self.warn_about_former_slug(request, obj)
         return super().response_change(request, obj)
 
+    def told_about_publishing(self, request, term) -> bool:
+        """Whether this save asked to publish; if so, the editor is told what happened."""
+        saved = getattr(term, "admin_saved", None)
+        if saved is None or not (saved.published or saved.refusal):
+            return False
+        if saved.published:
+            self.message_user(
+                request,
+                _("“%(term)s” is published: readers see it now.") % {"term": saved.published},
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(
+                request,
+                _("“%(term)s” was saved but not published: %(reasons)s")
+                % {"term": term, "reasons": saved.refusal},
+                messages.ERROR,
+            )
+        return True
+
     def warn_about_former_slug(self, request, term) -> None:
         """After a save (never a preview): the slug saved is another term's old address."""
-        warning = former_slug_warning(term.slug, term_id=term.pk, published=term.is_published)
+        warning = former_slug_warning(term.slug, term_id=term.entry_id, published=term.is_published)
         if warning:
             self.message_user(request, warning, messages.WARNING)
 
     def view_on_site(self, term):
-        return term.get_absolute_url() if term.is_published else None
+        """The live page: for a working copy, its entry's (readers see that)."""
+        entry = term.draft_of if term.is_working_copy else term
+        return entry.get_absolute_url() if entry.is_published else None
+
+    def discard_view(self, request, object_id):
+        """Asks, then (POST) drops the working copy's changes; the live entry stays."""
+        copy = self.get_object(request, unquote(object_id))
+        if copy is None or not copy.is_working_copy:
+            raise Http404
+        if not self.has_change_permission(request, copy):
+            raise PermissionDenied
+        if request.method == "POST":
+            entry = working_copy_discard(copy=copy, user=request.user, source=Term.Source.ADMIN)
+            self.message_user(
+                request,
+                _(
+                    "The working copy of “%(term)s” was discarded. Readers see the published "
+                    "version, unchanged."
+                )
+                % {"term": entry},
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:terms_term_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Discard the working copy of “%(term)s”?") % {"term": copy.draft_of},
+            "opts": self.opts,
+            "original": copy,
+            "entry": copy.draft_of,
+        }
+        return TemplateResponse(request, "admin/terms/term/discard.html", context)
+
+    # History, compare, restore ---------------------------------------------------------
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The entry's revisions (live and working copy), newest first: pick two to
+        compare, restore any into the working copy."""
+        term, entry = self.term_and_entry(request, object_id)
+        paginator = Paginator(history.entry_revisions(entry), HISTORY_PER_PAGE)
+        page = paginator.get_page(request.GET.get("page"))
+        copy = Term.objects.filter(draft_of=entry).first()
+        rows = [
+            {
+                "revision": term_revision.revision,
+                "source": term_revision.get_source_display(),
+                "kind": history.revision_label(term_revision),
+                "restore_url": reverse(
+                    "admin:terms_term_restore", args=[entry.pk, term_revision.revision_id]
+                ),
+            }
+            for term_revision in page
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("History: %(term)s") % {"term": entry},
+            "opts": self.opts,
+            "original": term,
+            "entry": entry,
+            "working_copy": copy,
+            "rows": rows,
+            "page": page,
+            "compare_url": reverse("admin:terms_term_compare", args=[entry.pk]),
+            "can_restore": self.has_change_permission(request, entry),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/terms/term/history.html", context)
+
+    def compare_view(self, request, object_id):
+        """Two states of the entry side by side: two revisions (``?revision=<id>`` twice),
+        or ``live`` and ``copy`` for what readers see and what the working copy holds."""
+        term, entry = self.term_and_entry(request, object_id)
+        picked = request.GET.getlist("revision")
+        if len(picked) != 2 or picked[0] == picked[1]:
+            self.message_user(request, _("Pick two versions to compare."), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:terms_term_history", args=[entry.pk]))
+        old, new = history.in_order(*(self.snapshot(entry, pick) for pick in picked))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Compare versions of %(term)s") % {"term": entry},
+            "opts": self.opts,
+            "original": term,
+            "entry": entry,
+            "comparison": history.compare(old, new),
+            "history_url": reverse("admin:terms_term_history", args=[entry.pk]),
+        }
+        return TemplateResponse(request, "admin/terms/term/compare.html", context)
+
+    def snapshot(self, entry: Term, pick: str) -> history.Snapshot:
+        if pick == "live":
+            return history.snapshot_of_term(entry, label=_("live now"))
+        if pick == "copy":
+            copy = Term.objects.filter(draft_of=entry).first()
+            if copy is None:
+                raise Http404(_("This term has no working copy."))
+            return history.snapshot_of_term(copy, label=_("working copy now"))
+        if not pick.isdigit():
+            raise Http404
+        term_revision = get_object_or_404(
+            TermRevision.objects.select_related("revision"), entry=entry, revision_id=pick
+        )
+        return history.snapshot_of_revision(term_revision.revision)
+
+    def restore_view(self, request, object_id, revision_id):
+        """POST: the revision becomes the working copy (or the unpublished term's content);
+        never what readers see."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        _term, entry = self.term_and_entry(request, object_id)
+        if not self.has_change_permission(request, entry):
+            raise PermissionDenied
+        term_revision = get_object_or_404(
+            TermRevision.objects.select_related("revision"), entry=entry, revision_id=revision_id
+        )
+        try:
+            restored = revision_restore(
+                term_revision=term_revision, user=request.user, source=Term.Source.ADMIN
+            )
+        except ValidationError as error:
+            self.message_user(
+                request,
+                _("The revision could not be restored: %(reasons)s")
+                % {"reasons": " ".join(error.messages)},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(reverse("admin:terms_term_history", args=[entry.pk]))
+        when = history.revision_date(term_revision.revision)
+        if restored.term.is_working_copy:
+            done = _(
+                "The revision of %(date)s is now the working copy. Readers see the published "
+                "version until it is published."
+            )
+        else:
+            done = _("The revision of %(date)s is restored; the term keeps its status.")
+        self.message_user(request, done % {"date": when}, messages.SUCCESS)
+        for warning in restored.warnings:
+            self.message_user(request, warning, messages.WARNING)
+        return HttpResponseRedirect(reverse("admin:terms_term_change", args=[restored.term.pk]))
+
+    def term_and_entry(self, request, object_id) -> tuple[Term, Term]:
+        """The term asked for (an entry or a working copy) and its entry; 404 or 403."""
+        term = self.get_object(request, unquote(object_id))
+        if term is None:
+            raise Http404
+        if not self.has_view_or_change_permission(request, term):
+            raise PermissionDenied
+        return term, history.entry_of(term)
 
     @admin.action(description=_("Publish selected terms"), permissions=["change"])
     def publish_selected(self, request, queryset):
@@ -575,8 +961,9 @@ class CategoryAdmin(AuditedAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                term_total=_count_of(Term, "category"),
-                shared_faq_total=_count_of(FAQ, "category"),
+                # Entries: a working copy is not another term of the category.
+                term_total=_count_of(Term.objects.entries(), "category"),
+                shared_faq_total=_count_of(FAQ.objects, "category"),
             )
         )
 
@@ -601,7 +988,11 @@ class ReferenceAdmin(AuditedAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(citation_total=_count_of(TermReference, "reference"))
+            .annotate(
+                citation_total=_count_of(
+                    TermReference.objects.filter(term__draft_of__isnull=True), "reference"
+                )
+            )
         )
 
     @admin.display(description=_("cited by (terms)"), ordering="citation_total")

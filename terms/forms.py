@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import selectors
 from .models import Term
@@ -38,6 +39,15 @@ class TermAdminForm(forms.ModelForm):
     """Warns, next to the slug, when it is another term's old address (not a refusal:
     taking it is allowed, see Term.remember_former_slug)."""
 
+    # Not a model field: the comment of the revision this save records (terms.revisions).
+    revision_comment = forms.CharField(
+        label=gettext_lazy("Revision comment"),
+        required=False,
+        max_length=500,
+        help_text=gettext_lazy("Optional: what changed and why, shown in the term's history."),
+        widget=forms.TextInput(attrs={"class": "vLargeTextField"}),
+    )
+
     class Meta:
         model = Term
         # The admin shows the fields of TermAdmin.fieldsets; these are the ones read here.
@@ -57,7 +67,8 @@ class TermAdminForm(forms.ModelForm):
 
     def warn_about_slug(self, slug: str, *, published: bool) -> None:
         field = self.fields.get("slug")
-        warning = former_slug_warning(slug, term_id=self.instance.pk, published=published)
+        # A working copy's former slugs are its entry's.
+        warning = former_slug_warning(slug, term_id=self.instance.entry_id, published=published)
         if field is None or warning is None:
             return
         field.help_text = format_html(

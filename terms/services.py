@@ -21,6 +21,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from .audit import audit_record
+from .history import revision_date, snapshot_of_revision
 from .models import (
     FAQ,
     AuditEntry,
@@ -30,6 +31,7 @@ from .models import (
     SiteSettings,
     Term,
     TermReference,
+    TermRevision,
     normalize_text,
 )
 from .revisions import record_revision
@@ -168,13 +170,7 @@ def working_copy_start(*, entry: Term, user=None, source: str = Term.Source.ADMI
     copy.save()
     _move_children(source=entry, target=copy, keep_source=True)
     copy.related.set(entry.related.all())
-    audit_record(
-        AuditEntry.Action.EDIT,
-        source=source,
-        target=copy,
-        detail="working copy started",
-        **_actor(user),
-    )
+    # No audit entry: nothing has changed yet. The copy's first save records the edit.
     return copy
 
 
@@ -215,6 +211,81 @@ def working_copy_discard(*, copy: Term, user=None, source: str = Term.Source.ADM
     copy.delete()
     audit_record(AuditEntry.Action.DISCARD, source=source, target=entry, **_actor(user))
     return entry
+
+
+@dataclass
+class Restored:
+    """What revision_restore wrote (the working copy, or the unpublished term itself) and
+    what of the revision it could not bring back."""
+
+    term: Term
+    warnings: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def revision_restore(
+    *, term_revision: TermRevision, user=None, source: str = Term.Source.ADMIN
+) -> Restored:
+    """Turn an old revision of an entry into its working copy, never straight into what
+    readers see: a published entry's working copy (made if needed) takes the revision's
+    content; an unpublished term takes it itself and keeps its status. References,
+    related terms and a category deleted since are skipped (the warnings say which).
+    Records a revision and an audit entry."""
+    entry = Term.objects.select_for_update().get(pk=term_revision.entry_id)
+    target = Term.objects.filter(draft_of=entry).first()
+    if target is None and entry.is_published:
+        target = working_copy_start(entry=entry, user=user, source=source)
+    target = target or entry
+    snapshot = snapshot_of_revision(term_revision.revision)
+    restored = Restored(term=target)
+
+    for name in COPIED_FIELDS:
+        value = snapshot.fields.get(name)
+        if name == "category_id" and not Category.objects.filter(pk=value).exists():
+            restored.warnings.append(
+                _("Its category has been deleted since; the term keeps “%(category)s”.")
+                % {"category": target.category}
+            )
+            continue
+        if value is not None:
+            setattr(target, name, value)
+    target.full_clean()
+    target.save()
+
+    _delete_children(target)
+    for row in snapshot.considerations:
+        KeyConsideration.objects.create(term=target, **row)
+    for row in snapshot.faqs:
+        FAQ.objects.create(term=target, **row)
+    wanted = {row["reference_id"] for row in snapshot.references}
+    existing = set(Reference.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    for row in snapshot.references:
+        if row["reference_id"] in existing:
+            TermReference.objects.create(term=target, **row)
+    if missing := len(wanted - existing):
+        restored.warnings.append(
+            _("%(count)d reference(s) it cited have been deleted since and were left out.")
+            % {"count": missing}
+        )
+    related = list(Term.objects.entries().filter(pk__in=snapshot.fields["related"]))
+    target.related.set(related)
+    if missing := len(set(snapshot.fields["related"]) - {term.pk for term in related}):
+        restored.warnings.append(
+            _("%(count)d related term(s) have been deleted since and were left out.")
+            % {"count": missing}
+        )
+
+    when = revision_date(term_revision.revision)
+    record_revision(target, user=user, source=source, comment=f"Restored from revision of {when}")
+    audit_record(
+        AuditEntry.Action.RESTORE,
+        source=source,
+        target=target,
+        detail=f"revision {term_revision.revision_id} of {when}"
+        + (" into the working copy" if target.is_working_copy else ""),
+        **_actor(user),
+    )
+    return restored
 
 
 def _delete_children(term: Term) -> None:

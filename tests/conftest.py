@@ -42,7 +42,7 @@ def editor(db):
 
 @pytest.fixture
 def publisher(db):
-    """A member of Publishers (who may publish and read the audit log), staff, no more."""
+    """A member of Publishers (editors' rights and "publish terms"), not a superuser."""
     return UserFactory(is_staff=True, roles=[PUBLISHERS])
 
 

@@ -356,9 +356,10 @@ def test_the_preview_link_shows_the_draft_to_a_reviewer_without_an_account(edito
     assert response["X-Robots-Tag"] == "noindex"
 
 
-def test_the_preview_link_of_a_published_term_shows_it_without_the_banner(editor_client):
+def test_the_preview_link_of_a_published_term_shows_it_without_the_banner():
+    # A link made while the term was a draft, opened once it is published.
     term = TermFactory()
-    response = Client().get(preview_link_on_change_page(editor_client, term))
+    response = Client().get(f"{term.get_absolute_url()}?preview={preview_token(term)}")
     assert response.status_code == 200
     assert BANNER not in visible_text(response)
 
