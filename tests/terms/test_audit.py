@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from terms.models import AuditEntry, SiteSettings, TermRevision
+from terms.models import AuditEntry, SiteSettings, Term, TermRevision
 from terms.services import working_copy_start
 
 from ..factories import CategoryFactory, ReferenceFactory, TermFactory
@@ -67,14 +67,20 @@ def test_deleting_terms_with_the_list_action_records_each_one(editor_client, edi
     assert {who for _a, _s, who, *_rest in logged()} == {editor.username}
 
 
-def test_deleting_a_working_copy_is_recorded_against_its_entry(editor_client, editor):
+def test_a_working_copy_is_discarded_not_deleted_and_the_discard_is_recorded_against_its_entry(
+    editor_client, editor
+):
     entry = TermFactory(title="Guardrails")
     copy = working_copy_start(entry=entry, user=editor)
 
     editor_client.post(reverse("admin:terms_term_delete", args=[copy.pk]), {"post": "yes"})
+    assert Term.objects.filter(pk=copy.pk).exists()
+    assert not AuditEntry.objects.filter(action="delete").exists()
 
-    deleted = AuditEntry.objects.get(action="delete")
-    assert (deleted.target_id, deleted.detail) == (str(entry.pk), "working copy")
+    editor_client.post(reverse("admin:terms_term_discard", args=[copy.pk]), {"post": "yes"})
+    discarded = AuditEntry.objects.get(action="discard")
+    assert (discarded.target_id, discarded.actor) == (str(entry.pk), editor)
+    assert not Term.objects.filter(pk=copy.pk).exists()
 
 
 def test_deleting_a_category_and_a_reference_in_the_admin_is_recorded(editor_client, editor):

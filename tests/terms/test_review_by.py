@@ -153,7 +153,7 @@ def test_marking_terms_reviewed_from_the_list_moves_their_date_on_and_is_audited
 
     response = editor_client.post(
         TERMS,
-        {"action": "mark_reviewed_selected", "_selected_action": [late.pk, copy.pk]},
+        {"action": "mark_reviewed_selected", "_selected_action": [late.pk, copy.draft_of_id]},
         follow=True,
     )
 
@@ -173,10 +173,12 @@ def test_the_mark_as_reviewed_button_on_the_term_form_moves_the_date_on(
     clock, editor_client, editor
 ):
     term = due_in(-10, title="Late")
-    change = reverse("admin:terms_term_change", args=[term.pk])
-    button = reverse("admin:terms_term_mark_reviewed", args=[term.pk])
+    # A published entry's page is its working copy's: the button there reviews the entry.
+    form = editor_client.get(reverse("admin:terms_term_change", args=[term.pk]), follow=True)
+    change = reverse("admin:terms_term_change", args=[term.working_copy.pk])
+    button = reverse("admin:terms_term_mark_reviewed", args=[term.working_copy.pk])
 
-    assert f'action="{button}"' in editor_client.get(change).text
+    assert f'action="{button}"' in form.text
     assert editor_client.get(button).status_code == 405
     response = editor_client.post(button, follow=True)
 

@@ -155,7 +155,7 @@ def test_discarding_the_working_copy_asks_first_then_drops_only_the_copy(editor_
 # Publishing the working copy -------------------------------------------------------
 
 
-def test_a_publisher_saving_the_copy_as_published_publishes_it_and_lands_on_the_entry(
+def test_a_publisher_saving_the_copy_as_published_publishes_it_and_lands_on_the_term_list(
     publisher_client, live_entry
 ):
     copy = working_copy_start(entry=live_entry)
@@ -164,7 +164,7 @@ def test_a_publisher_saving_the_copy_as_published_publishes_it_and_lands_on_the_
     data = stored_term_form(copy, rows, definition="The new definition.", status="published")
     response = publisher_client.post(change_url(copy), data)
     assert response.status_code == 302
-    assert response["Location"] == change_url(live_entry)
+    assert response["Location"] == reverse("admin:terms_term_changelist")
     assert "“Model Card” is published: readers see it now." in messages_of(response)
     live_entry.refresh_from_db()
     assert live_entry.status == Term.Status.PUBLISHED
