@@ -117,9 +117,9 @@ def test_the_admin_refuses_an_faq_without_a_question(editor_client):
     assert not FAQ.objects.exists()
 
 
-def test_the_admin_explains_why_a_term_without_definition_cannot_be_published(editor_client):
+def test_the_admin_explains_why_a_term_without_definition_cannot_be_published(publisher_client):
     data = term_form(CategoryFactory(), status="published", definition="")
-    response = editor_client.post(ADD_TERM, data)
+    response = publisher_client.post(ADD_TERM, data)
     assert response.status_code == 200
     assert field_errors(response, "definition") == [
         "A published term needs a definition. Write one, or keep it as a draft."
@@ -162,7 +162,7 @@ def test_swapping_two_bullets_saves_without_an_error(editor_client):
 
 
 def test_rows_are_numbered_in_the_order_the_editor_asked_for(editor_client):
-    term = TermFactory()
+    term = TermFactory(status="draft")
     data = term_form(term.category, title=term.title, slug=term.slug)
     data |= inline(
         "key_considerations",
@@ -178,13 +178,13 @@ def test_rows_are_numbered_in_the_order_the_editor_asked_for(editor_client):
     assert rows == [("Goes first", 1), ("Goes second", 2), ("Goes last (no number)", 3)]
 
 
-def test_saving_a_draft_then_publishing_stamps_the_publication_date(editor_client):
+def test_saving_a_draft_then_publishing_stamps_the_publication_date(publisher_client):
     category = CategoryFactory()
-    editor_client.post(ADD_TERM, term_form(category))
+    publisher_client.post(ADD_TERM, term_form(category))
     term = Term.objects.get()
     assert term.published_at is None
     data = term_form(category, status="published")
-    editor_client.post(reverse("admin:terms_term_change", args=[term.pk]), data)
+    publisher_client.post(reverse("admin:terms_term_change", args=[term.pk]), data)
     term.refresh_from_db()
     assert term.status == Term.Status.PUBLISHED
     assert term.published_at is not None
@@ -243,10 +243,10 @@ def test_the_term_list_searches_titles_aliases_and_summaries(editor_client, quer
     ]
 
 
-def test_bulk_publish_publishes_complete_terms_and_names_the_ones_it_could_not(editor_client):
+def test_bulk_publish_publishes_complete_terms_and_names_the_ones_it_could_not(publisher_client):
     ready = TermFactory(title="Ready", status="draft")
     empty = TermFactory(title="Empty", status="draft", definition="")
-    response = editor_client.post(
+    response = publisher_client.post(
         reverse("admin:terms_term_changelist"),
         {"action": "publish_selected", "_selected_action": [ready.pk, empty.pk]},
         follow=True,
@@ -259,9 +259,9 @@ def test_bulk_publish_publishes_complete_terms_and_names_the_ones_it_could_not(e
     assert (ready.status, empty.status) == ("published", "draft")
 
 
-def test_bulk_archive_archives_the_selected_terms(editor_client):
+def test_bulk_archive_archives_the_selected_terms(publisher_client):
     terms = [TermFactory(), TermFactory()]
-    editor_client.post(
+    publisher_client.post(
         reverse("admin:terms_term_changelist"),
         {"action": "archive_selected", "_selected_action": [term.pk for term in terms]},
     )

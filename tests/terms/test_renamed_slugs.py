@@ -262,15 +262,15 @@ def test_deleting_a_term_deletes_its_former_slugs(client):
     assert client.get(page("datasheets")).status_code == 301
 
 
-def test_an_editor_deletes_a_renamed_term_in_the_admin_and_its_old_address_goes(
-    editor_client,
+def test_a_publisher_deletes_a_renamed_term_in_the_admin_and_its_old_address_goes(
+    publisher_client,
 ):
     term = TermFactory(slug="model-cards")
     rename(term, "model-card")
     delete = reverse("admin:terms_term_delete", args=[term.pk])
 
-    confirm = editor_client.get(delete)
-    response = editor_client.post(delete, {"post": "yes"})
+    confirm = publisher_client.get(delete)
+    response = publisher_client.post(delete, {"post": "yes"})
 
     assert confirm.status_code == 200
     assert "permission" not in confirm.content.decode().lower()
@@ -288,6 +288,9 @@ def test_a_redirect_costs_two_queries_however_often_the_term_was_renamed(
         rename(term, f"name-{number}")
         rename(draft, f"draft-{number}")
     token = preview_token(draft)
+    # Once per content generation, each process asks when the next scheduled change is
+    # due (glossary_project.httpcache.schedule); not a cost of the redirects.
+    client.get(page("name-5"))
 
     for old in ("name-0", "name-3"):
         with django_assert_num_queries(2):
@@ -445,8 +448,8 @@ def test_an_editor_giving_a_draft_another_terms_old_slug_is_told_what_publishing
     assert redirects(Client(), "foundation-model", "foundation-models")
 
 
-def test_an_editor_publishing_a_term_on_another_terms_old_slug_is_told_readers_see_it_now(
-    editor_client, renamed
+def test_a_publisher_publishing_a_term_on_another_terms_old_slug_is_told_readers_see_it_now(
+    publisher_client, renamed
 ):
     draft = TermFactory(title="Foundation Model Licence", slug="foundation-model", status="draft")
     data = term_form(
@@ -457,7 +460,7 @@ def test_an_editor_publishing_a_term_on_another_terms_old_slug_is_told_readers_s
         status="published",
     )
 
-    response = editor_client.post(change_url(draft), data, follow=True)
+    response = publisher_client.post(change_url(draft), data, follow=True)
 
     [warning] = [message for message in saved_messages(response) if "old address" in message]
     assert "Readers who follow old links to it see this term instead" in warning
@@ -479,12 +482,12 @@ def test_the_term_form_warns_next_to_the_slug_that_it_is_another_terms_old_addre
     assert "Once you publish this term" in shown
 
 
-def test_a_refused_form_still_warns_next_to_the_slug_typed(editor_client, renamed):
+def test_a_refused_form_still_warns_next_to_the_slug_typed(publisher_client, renamed):
     data = term_form(
         renamed.category, title="", slug="foundation-model", aliases="", status="published"
     )
 
-    response = editor_client.post(ADD_TERM, data)
+    response = publisher_client.post(ADD_TERM, data)
 
     assert response.status_code == 200
     assert "“foundation-model” is the old address of “Foundation Models”" in slug_help(response)
