@@ -97,6 +97,7 @@ def _failed(error: Exception) -> None:
 
 
 def forget() -> None:
-    """Drop what this process knows (tests that flush the database)."""
+    """Drop what this process knows, failures included (tests that flush the database)."""
     global _known
     _known = (object(), NEVER)
+    _breaker().succeeded()
