@@ -116,6 +116,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Scheduled changes that have come due, applied before a page reads content (anonymous
+    # API reads do so in HttpCacheMiddleware, before the response cache).
+    "glossary_project.httpcache.middleware.ScheduledChangesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -1,4 +1,5 @@
-from .generation import LAZY, pinned_generation
+from . import schedule
+from .generation import LAZY, known_value, pinned_generation
 from .responses import answer_from_cache, store
 from .state import request_state
 
@@ -19,3 +20,19 @@ class HttpCacheMiddleware:
             response = self.get_response(request)
         store(request, response)
         return response
+
+
+class ScheduledChangesMiddleware:
+    """For requests the response cache does not answer (pages, logged-in users): applies
+    the scheduled content changes that have come due before the view reads anything.
+    After the host check (CommonMiddleware), so a refused request costs no query; the
+    request's generation is resolved at its first use, after the changes committed."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        state = request_state(request)
+        if not state.generation_resolved:
+            schedule.changes_due(known_value())
+        return self.get_response(request)

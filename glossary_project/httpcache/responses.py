@@ -43,16 +43,14 @@ def answer_from_cache(request) -> HttpResponse | None:
     The first call for a request counts it and fixes its content generation; later calls
     for the same request return None at once. Before any cache is read, scheduled content
     changes that have come due are applied (``schedule``), and then this request is
-    answered without caches.
+    answered without caches (other requests: ScheduledChangesMiddleware).
     """
     state = request_state(request)
     if state.looked_up:
         return None
     state.looked_up = True
     if not request.path.startswith(API_PREFIX) or not anonymous(request):
-        if schedule.changes_due(known_value()):
-            state.generation, state.generation_resolved = None, True
-        return None
+        return None  # scheduled changes: ScheduledChangesMiddleware
     verdict = count_request(request)
     generation = resolve(verdict.read)
     if generation is None:

@@ -17,6 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from glossary_project.httpcache import generation
 from glossary_project.wsgi import application
 from terms.models import AuditEntry, SiteSettings, Term, TermRevision
 
@@ -41,8 +42,12 @@ def response_cache(settings):
 
 @pytest.fixture
 def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
+    # The clock runs on (tick): generations are made from it, and two tests must not make
+    # the same one (each process keeps its recent responses by generation).
+    with time_machine.travel(NOW, tick=True) as traveller:
         yield traveller
+    # Generations made meanwhile are from tomorrow's clock; later tests start afresh.
+    generation.forget()
 
 
 def slugs(response) -> list[str]:
@@ -146,3 +151,15 @@ def apply_without_a_database():
     from django.db import OperationalError
 
     raise OperationalError("connection refused")
+
+
+def test_the_reference_site_shows_a_scheduled_term_on_the_first_page_view_after_its_time(
+    clock, reader
+):
+    term = TermFactory(title="Model Card", slug="model-card", status="scheduled", go_live_at=LATER)
+    page = term.get_absolute_url()
+    assert reader.get(page).status_code == 404
+
+    clock.move_to(LATER)
+
+    assert reader.get(page).status_code == 200
