@@ -218,6 +218,8 @@ if CONTENT_GENERATION_MAX_AGE < CONTENT_GENERATION_CHECK_SECONDS:
 # the next change is due, and what applies the changes that are (httpcache.schedule).
 CONTENT_SCHEDULE_NEXT = "terms.schedules.next_scheduled_change"
 CONTENT_SCHEDULE_APPLY = "terms.schedules.schedules_apply_due"
+# Not read paths of the public: no request there looks for changes that came due.
+CONTENT_SCHEDULE_SKIP_PATHS = ["/admin/"]
 
 # Whole API responses for anonymous readers, invalidated by any content change. On by
 # default only where every process sees the same cache (Redis) or there is one process.
