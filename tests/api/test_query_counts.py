@@ -5,8 +5,6 @@ served from the per-generation memo (counts, letters, site settings)."""
 import pytest
 from django.core.cache import cache
 
-from glossary_project.httpcache import schedule
-from glossary_project.httpcache.generation import known_value
 from terms.models import SiteSettings
 
 from ..factories import (
@@ -17,17 +15,9 @@ from ..factories import (
     TermReferenceFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("next_scheduled_change_known")]
 
 MOST_QUERIES = 10
-
-
-@pytest.fixture(autouse=True)
-def _next_scheduled_change_known():
-    # Like the generation check, the next scheduled change is looked up once per content
-    # generation and process, not per request (these tests never commit, so the
-    # generation stays): looked up before measuring.
-    schedule.changes_due(known_value())
 
 
 @pytest.fixture(autouse=True)
