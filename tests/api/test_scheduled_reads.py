@@ -13,11 +13,12 @@ import json
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from glossary_project.httpcache import generation
+from glossary_project.worker.services import sweeps_run
 from glossary_project.wsgi import application
 from terms.models import AuditEntry, SiteSettings, Term, TermRevision
 
@@ -119,8 +120,6 @@ def test_the_wsgi_fast_path_applies_a_due_change_before_answering_from_the_cache
 
 
 def test_a_change_the_worker_applied_is_served_on_the_next_request(clock, reader):
-    from glossary_project.worker.services import sweeps_run
-
     TermFactory(title="Model Card", slug="model-card", status="scheduled", go_live_at=LATER)
     assert reader.get(DETAIL).status_code == 404
 
@@ -148,8 +147,6 @@ def test_a_database_error_while_applying_is_logged_and_the_read_still_answered(
 
 
 def apply_without_a_database():
-    from django.db import OperationalError
-
     raise OperationalError("connection refused")
 
 

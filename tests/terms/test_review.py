@@ -12,6 +12,7 @@ from terms.review import review_submit
 from terms.services import term_archive, term_publish, working_copy_start
 
 from ..factories import TermFactory, UserFactory
+from ..helpers.tasks import run_worker
 from .test_admin import field_errors, term_form
 
 pytestmark = pytest.mark.django_db
@@ -329,3 +330,18 @@ def test_the_admin_index_counts_terms_awaiting_review_for_publishers_only(
     assert "Awaiting review: 2 terms." in client.get(reverse("admin:index")).content.decode()
     client.force_login(editor)
     assert "Awaiting review" not in client.get(reverse("admin:index")).content.decode()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_worker_sends_the_submission_email_once_the_step_is_committed(settings, editor):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    publisher = UserFactory(is_staff=True, roles=["Editors", "Publishers"])
+    term = TermFactory(title="Model Card", status="draft")
+
+    review_submit(term=term, user=editor, message="Ready.")
+    assert mail.outbox == []  # queued with the step, sent by the worker
+    run_worker()
+
+    [email] = mail.outbox
+    assert email.to == [publisher.email]
+    assert "Model Card" in email.subject
