@@ -33,7 +33,7 @@ from glossary_project.spreadsheets import Echo, csv_cell
 
 from . import history, selectors
 from .audit import audit_record
-from .forms import TermAdminForm, former_slug_warning
+from .forms import REVIEW_STEP_FORMS, TermAdminForm, former_slug_warning
 from .models import (
     FAQ,
     AuditEntry,
@@ -48,7 +48,9 @@ from .models import (
 )
 from .preview import preview_url
 from .revisions import record_revision
+from .schedules import schedule_record
 from .services import (
+    may_publish,
     revision_restore,
     term_archive,
     term_mark_reviewed,
@@ -192,6 +194,33 @@ def _count_of(rows, fk_name: str):
         .values("total")
     )
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+class AwaitingReviewFilter(admin.SimpleListFilter):
+    title = _("review")
+    parameter_name = "review"
+    AWAITING = "awaiting"
+
+    def lookups(self, request, model_admin):
+        return [(self.AWAITING, _("Awaiting review"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.AWAITING:
+            return queryset.entries().awaiting_review()
+        return queryset
+
+
+class ScheduledFilter(admin.SimpleListFilter):
+    title = _("schedule")
+    parameter_name = "schedule"
+
+    def lookups(self, request, model_admin):
+        return [("scheduled", _("Scheduled"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "scheduled":
+            return queryset.entries().scheduled()
+        return queryset
 
 
 class MissingContentFilter(admin.SimpleListFilter):
@@ -360,6 +389,8 @@ class TermAdmin(AuditedDeleteAdmin):
     list_filter = [
         "status",
         UnpublishedChangesFilter,
+        AwaitingReviewFilter,
+        ScheduledFilter,
         ReviewDueFilter,
         "category",
         "in_development",
@@ -393,6 +424,16 @@ class TermAdmin(AuditedDeleteAdmin):
         ),
         (_("Content"), {"fields": ["summary", "definition", "why_it_matters"]}),
         (_("Related terms"), {"fields": ["related"]}),
+        (
+            _("Schedule"),
+            {
+                "description": _(
+                    "Publishers only. A go-live time schedules the term; clearing it "
+                    "unschedules. A take-down time archives a published term by itself."
+                ),
+                "fields": ["go_live_at", "take_down_at"],
+            },
+        ),
         (
             _("Call to action"),
             {
@@ -521,6 +562,7 @@ class TermAdmin(AuditedDeleteAdmin):
             path("preview/", preview, name="terms_term_preview_new"),
             path("<path:object_id>/preview/", preview, name="terms_term_preview"),
             *self.review_urls(),
+            *self.mark_reviewed_urls(),
             path("<path:object_id>/discard/", view(self.discard_view), name="terms_term_discard"),
             path(
                 "<path:object_id>/history/compare/",
@@ -684,6 +726,7 @@ class TermAdmin(AuditedDeleteAdmin):
             self.warn_about_former_slug(request, obj)
             return HttpResponseRedirect(reverse("admin:terms_term_change", args=[obj.pk]))
         self.warn_about_former_slug(request, obj)
+        self.record_schedule_change(request, obj)
         return super().response_add(request, obj, post_url_continue)
 
     def response_change(self, request, obj):
@@ -694,6 +737,7 @@ class TermAdmin(AuditedDeleteAdmin):
             self.warn_about_former_slug(request, term)
             return HttpResponseRedirect(reverse("admin:terms_term_changelist"))
         self.warn_about_former_slug(request, obj)
+        self.record_schedule_change(request, obj)
         return super().response_change(request, obj)
 
     def told_about_publishing(self, request, term) -> bool:
@@ -870,14 +914,100 @@ class TermAdmin(AuditedDeleteAdmin):
             raise PermissionDenied
         return term, history.entry_of(term)
 
-    @admin.action(description=_("Publish selected terms"), permissions=["change"])
+    # Review and scheduling -------------------------------------------------------------
+    # Who may publish, the review steps and the schedule (README "Review and scheduling").
+    # Publishing, taking down and scheduling need terms.publish_term, by every path.
+
+    def has_publish_permission(self, request) -> bool:
+        return may_publish(request.user)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.may_publish = self.has_publish_permission(request)
+        return form
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not self.has_publish_permission(request):
+            readonly += ["go_live_at", "take_down_at"]
+        return readonly
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and self.takes_down(obj) and not self.has_publish_permission(request):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        """Deleting a published (or scheduled) term takes it down: the list's "delete
+        selected" needs the publish permission for those too."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if not self.has_publish_permission(request) and any(map(self.takes_down, objs)):
+            perms_needed.add(_("published terms (taking them down needs the publish permission)"))
+        return deleted, counts, perms_needed, protected
+
+    @staticmethod
+    def takes_down(term) -> bool:
+        return term.status in (Term.Status.PUBLISHED, Term.Status.SCHEDULED)
+
+    def record_schedule_change(self, request, term) -> None:
+        """After a save from the form: audit a change of its go-live or take-down time."""
+        before = getattr(term, "_schedule_before", None)
+        if before is not None:
+            schedule_record(term=term, user=request.user, before=before)
+
+    def review_urls(self):
+        return [
+            path(
+                "<path:object_id>/review/<str:step>/",
+                self.admin_site.admin_view(self.review_view),
+                name="terms_term_review",
+            )
+        ]
+
+    def review_view(self, request, object_id, step):
+        """A review step posted from the term's change form: submit, approve or request
+        changes. Success goes back to the form with a message; bad input is shown next
+        to its field."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        step_form = REVIEW_STEP_FORMS.get(step)
+        term = self.get_object(request, unquote(object_id))
+        if step_form is None or term is None:
+            raise Http404
+        if not self.has_change_permission(request, term):
+            raise PermissionDenied
+        if step != "submit" and not self.has_publish_permission(request):
+            raise PermissionDenied
+        form = step_form(request.POST)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    form.run(term=term, user=request.user)
+            except ValidationError as error:
+                form.add_validation_error(error)
+            else:
+                self.message_user(request, form.done_message(term), messages.SUCCESS)
+                return HttpResponseRedirect(
+                    reverse("admin:terms_term_change", args=[form.shown_after(term).pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": term,
+            "form": form,
+            "step": step,
+            "title": form.title,
+        }
+        return TemplateResponse(request, "admin/terms/term/review_step.html", context, status=400)
+
+    @admin.action(description=_("Publish selected terms"), permissions=["publish"])
     def publish_selected(self, request, queryset):
         published = 0
         for term in queryset.exclude(status=Term.Status.PUBLISHED):
             try:
                 term_publish(term=term, user=request.user)
-            except ValidationError as error:
-                reasons = " ".join(error.messages)
+            except (ValidationError, PermissionDenied) as error:
+                reasons = " ".join(getattr(error, "messages", [str(error)]))
                 self.message_user(
                     request,
                     _("“%(term)s” was not published: %(reasons)s")
@@ -892,7 +1022,7 @@ class TermAdmin(AuditedDeleteAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description=_("Archive selected terms"), permissions=["change"])
+    @admin.action(description=_("Archive selected terms"), permissions=["publish"])
     def archive_selected(self, request, queryset):
         archived = 0
         for term in queryset.exclude(status=Term.Status.ARCHIVED):
@@ -920,7 +1050,7 @@ class TermAdmin(AuditedDeleteAdmin):
             messages.SUCCESS,
         )
 
-    def review_urls(self):
+    def mark_reviewed_urls(self):
         return [
             path(
                 "<path:object_id>/mark-reviewed/",

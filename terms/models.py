@@ -142,6 +142,19 @@ class TermQuerySet(models.QuerySet):
         """Published entries whose review-by date has passed."""
         return self.published().filter(review_by__lt=today)
 
+    def awaiting_review(self):
+        """Entries in review, or whose working copy is (the Publishers' to-do list)."""
+        return self.filter(Q(status="review") | Q(working_copy__status="review"))
+
+    def scheduled(self):
+        """Entries due to go live or come down by themselves (or whose working copy is)."""
+        return self.filter(
+            Q(status="scheduled")
+            | Q(working_copy__status="scheduled")
+            | Q(take_down_at__isnull=False)
+            | Q(working_copy__take_down_at__isnull=False)
+        )
+
 
 class Term(TimeStampedModel):
     class Status(models.TextChoices):
@@ -280,6 +293,15 @@ class Term(TimeStampedModel):
             models.Index("category", "status", Lower("title"), name="term_category_status_title"),
             models.Index(fields=["status", "updated_at"], name="term_status_updated"),
             models.Index(fields=["status", "published_at"], name="term_status_published"),
+            # The next scheduled change (terms.schedules), asked once per content change.
+            models.Index(
+                fields=["go_live_at"], condition=Q(go_live_at__isnull=False), name="term_go_live_at"
+            ),
+            models.Index(
+                fields=["take_down_at"],
+                condition=Q(take_down_at__isnull=False),
+                name="term_take_down_at",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

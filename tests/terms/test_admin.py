@@ -172,9 +172,9 @@ def test_the_admin_refuses_an_faq_without_a_question(editor_client):
     assert not FAQ.objects.exists()
 
 
-def test_the_admin_explains_why_a_term_without_definition_cannot_be_published(editor_client):
+def test_the_admin_explains_why_a_term_without_definition_cannot_be_published(publisher_client):
     data = term_form(CategoryFactory(), status="published", definition="")
-    response = editor_client.post(ADD_TERM, data)
+    response = publisher_client.post(ADD_TERM, data)
     assert response.status_code == 200
     assert field_errors(response, "definition") == [
         "A published term needs a definition. Write one, or keep it as a draft."
@@ -298,10 +298,10 @@ def test_the_term_list_searches_titles_aliases_and_summaries(editor_client, quer
     ]
 
 
-def test_bulk_publish_publishes_complete_terms_and_names_the_ones_it_could_not(editor_client):
+def test_bulk_publish_publishes_complete_terms_and_names_the_ones_it_could_not(publisher_client):
     ready = TermFactory(title="Ready", status="draft")
     empty = TermFactory(title="Empty", status="draft", definition="")
-    response = editor_client.post(
+    response = publisher_client.post(
         reverse("admin:terms_term_changelist"),
         {"action": "publish_selected", "_selected_action": [ready.pk, empty.pk]},
         follow=True,
@@ -314,9 +314,9 @@ def test_bulk_publish_publishes_complete_terms_and_names_the_ones_it_could_not(e
     assert (ready.status, empty.status) == ("published", "draft")
 
 
-def test_bulk_archive_archives_the_selected_terms(editor_client):
+def test_bulk_archive_archives_the_selected_terms(publisher_client):
     terms = [TermFactory(), TermFactory()]
-    editor_client.post(
+    publisher_client.post(
         reverse("admin:terms_term_changelist"),
         {"action": "archive_selected", "_selected_action": [term.pk for term in terms]},
     )

@@ -529,7 +529,7 @@ def search_tables() -> tuple[list, list]:
 
 
 @pytest.mark.postgres
-def test_a_preview_leaves_search_as_it_was(editor_client):
+def test_a_preview_leaves_search_as_it_was(publisher_client):
     term = TermFactory(title="Model Card", slug="model-card", aliases="")
     before = search_tables()
     changed = term_form(
@@ -548,8 +548,8 @@ def test_a_preview_leaves_search_as_it_was(editor_client):
         status="published",
     )
 
-    assert editor_client.post(preview_of(term), changed).status_code == 200
-    assert editor_client.post(PREVIEW_NEW, added).status_code == 200
+    assert publisher_client.post(preview_of(term), changed).status_code == 200
+    assert publisher_client.post(PREVIEW_NEW, added).status_code == 200
 
     assert search_tables() == before
     reader = Client()

@@ -269,15 +269,15 @@ def test_deleting_a_term_deletes_its_former_slugs(client):
     assert client.get(page("datasheets")).status_code == 301
 
 
-def test_an_editor_deletes_a_renamed_term_in_the_admin_and_its_old_address_goes(
-    editor_client,
+def test_a_publisher_deletes_a_renamed_term_in_the_admin_and_its_old_address_goes(
+    publisher_client,
 ):
     term = TermFactory(slug="model-cards")
     rename(term, "model-card")
     delete = reverse("admin:terms_term_delete", args=[term.pk])
 
-    confirm = editor_client.get(delete)
-    response = editor_client.post(delete, {"post": "yes"})
+    confirm = publisher_client.get(delete)
+    response = publisher_client.post(delete, {"post": "yes"})
 
     assert confirm.status_code == 200
     assert "permission" not in confirm.content.decode().lower()
@@ -287,7 +287,7 @@ def test_an_editor_deletes_a_renamed_term_in_the_admin_and_its_old_address_goes(
 
 
 def test_a_redirect_costs_two_queries_however_often_the_term_was_renamed(
-    client, django_assert_num_queries
+    client, django_assert_num_queries, next_scheduled_change_known
 ):
     term = TermFactory(slug="name-0")
     draft = TermFactory(slug="draft-0", status=Term.Status.DRAFT)
@@ -486,12 +486,12 @@ def test_the_term_form_warns_next_to_the_slug_that_it_is_another_terms_old_addre
     assert "Once you publish this term" in shown
 
 
-def test_a_refused_form_still_warns_next_to_the_slug_typed(editor_client, renamed):
+def test_a_refused_form_still_warns_next_to_the_slug_typed(publisher_client, renamed):
     data = term_form(
         renamed.category, title="", slug="foundation-model", aliases="", status="published"
     )
 
-    response = editor_client.post(ADD_TERM, data)
+    response = publisher_client.post(ADD_TERM, data)
 
     assert response.status_code == 200
     assert "“foundation-model” is the old address of “Foundation Models”" in slug_help(response)

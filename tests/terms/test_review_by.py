@@ -128,7 +128,7 @@ def test_the_admin_index_counts_terms_due_and_overdue_as_the_filters_list_them(
 
     response = editor_client.get(reverse("admin:index"))
 
-    alert = strip_tags(response.text.split('id="review-alert">', 1)[1].split("</ul>", 1)[0])
+    alert = strip_tags(response.text.split('id="review-dates-alert">', 1)[1].split("</ul>", 1)[0])
     assert " ".join(alert.split()) == (
         "2 terms overdue for review, 3 due for review in the next 30 days."
     )
@@ -142,7 +142,7 @@ def test_the_advisory_team_sees_no_review_counts_on_the_admin_index(client, advi
     due_in(-1)
     client.force_login(advisory_member)
 
-    assert "review-alert" not in client.get(reverse("admin:index")).text
+    assert "review-dates-alert" not in client.get(reverse("admin:index")).text
 
 
 def test_marking_terms_reviewed_from_the_list_moves_their_date_on_and_is_audited(

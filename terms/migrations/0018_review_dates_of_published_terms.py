@@ -34,6 +34,6 @@ def set_review_dates(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("terms", "0016_publishers")]
+    dependencies = [("terms", "0017_schedule_indexes")]
 
     operations = [migrations.RunPython(set_review_dates, migrations.RunPython.noop)]
