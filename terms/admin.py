@@ -197,9 +197,9 @@ def _count_of(rows, fk_name: str):
 
 
 class AwaitingReviewFilter(admin.SimpleListFilter):
-    title = _("review")
-    parameter_name = "review"
-    AWAITING = "awaiting"
+    title = _("awaiting review")
+    parameter_name = "in_review"  # "review" is ReviewDueFilter's
+    AWAITING = "yes"
 
     def lookups(self, request, model_admin):
         return [(self.AWAITING, _("Awaiting review"))]

@@ -185,6 +185,8 @@ def working_copy_publish(*, copy: Term, user=None, source: str = Term.Source.ADM
         setattr(entry, name, getattr(copy, name))
     entry.status = Term.Status.PUBLISHED
     entry.go_live_at = None
+    if copy.take_down_at is not None:  # a copy's take-down time is its entry's
+        entry.take_down_at = copy.take_down_at
     _stamp_reviewed(entry)
     entry.full_clean()
     related = list(copy.related.all())

@@ -40,7 +40,7 @@ def csv_rows(response) -> list[list[str]]:
 
 
 def test_deleting_a_term_in_the_admin_records_who_deleted_what(editor_client, editor):
-    term = TermFactory(title="Red Teaming")
+    term = TermFactory(title="Red Teaming", status=Term.Status.DRAFT)
 
     response = editor_client.post(
         reverse("admin:terms_term_delete", args=[term.pk]), {"post": "yes"}
@@ -53,7 +53,7 @@ def test_deleting_a_term_in_the_admin_records_who_deleted_what(editor_client, ed
 
 
 def test_deleting_terms_with_the_list_action_records_each_one(editor_client, editor):
-    terms = [TermFactory(title="Alpha"), TermFactory(title="Beta")]
+    terms = [TermFactory(title=title, status=Term.Status.DRAFT) for title in ("Alpha", "Beta")]
 
     editor_client.post(
         reverse("admin:terms_term_changelist"),
@@ -325,7 +325,7 @@ def listed(response) -> list[str]:
 def test_the_audit_log_filters_by_action_source_and_what_and_searches_who_name_and_detail(
     editor_client, editor, publisher
 ):
-    red = TermFactory(title="Red Teaming")
+    red = TermFactory(title="Red Teaming", status=Term.Status.DRAFT)
     editor_client.post(reverse("admin:terms_term_delete", args=[red.pk]), {"post": "yes"})
     reference = ReferenceFactory(title="Attack Taxonomy")
     editor_client.post(
@@ -357,7 +357,7 @@ def test_the_audit_log_filters_by_action_source_and_what_and_searches_who_name_a
 def test_the_audit_log_downloads_as_csv_with_the_lists_filters_and_formulas_defused(
     editor_client, editor, publisher
 ):
-    formula = TermFactory(title="=HYPERLINK(1)", slug="formula")
+    formula = TermFactory(title="=HYPERLINK(1)", slug="formula", status=Term.Status.DRAFT)
     editor_client.post(reverse("admin:terms_term_delete", args=[formula.pk]), {"post": "yes"})
     call_command("export_glossary", output="/dev/null")
     publisher_client = editor_client

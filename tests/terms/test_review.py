@@ -315,7 +315,7 @@ def test_the_awaiting_review_filter_lists_entries_in_review_or_with_a_copy_in_re
     live = TermFactory(title="Live with copy in review")
     review_submit(term=working_copy_start(entry=live, user=editor), user=editor)
 
-    response = publisher_client.get(CHANGELIST, {"review": "awaiting"})
+    response = publisher_client.get(CHANGELIST, {"in_review": "yes"})
 
     titles = sorted(term.title for term in response.context["cl"].result_list)
     assert titles == ["In review", "Live with copy in review"]

@@ -206,7 +206,7 @@ def test_someone_who_may_only_read_terms_cannot_mark_one_reviewed(client, editor
 
 
 def test_entries_published_before_review_dates_are_dated_from_their_last_change(clock):
-    migration = importlib.import_module("terms.migrations.0019_review_dates_of_published_terms")
+    migration = importlib.import_module("terms.migrations.0018_review_dates_of_published_terms")
     published = TermFactory(title="Published")
     changed_at = datetime.datetime(2026, 5, 31, 9, 0, tzinfo=datetime.UTC)
     Term.objects.filter(pk=published.pk).update(

@@ -109,9 +109,10 @@ def test_a_take_down_time_on_a_draft_is_refused_next_to_the_field(publisher_clie
 
 def test_a_publisher_gives_a_published_term_a_take_down_time(publisher_client):
     term = TermFactory()
+    copy = working_copy_start(entry=term)  # a live entry is edited through its copy
     data = term_form(term.category, status="published", **schedule_fields(take_down_at=LATER))
 
-    response = publisher_client.post(change_url(term), data)
+    response = publisher_client.post(change_url(copy), data)
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     term.refresh_from_db()

@@ -241,9 +241,9 @@ def test_the_export_holds_entries_only(live_entry):
     ]
 
 
-def test_deleting_an_entry_deletes_its_working_copy(editor_client, live_entry):
+def test_deleting_an_entry_deletes_its_working_copy(publisher_client, live_entry):
     copy = working_copy_start(entry=live_entry)
-    response = editor_client.post(
+    response = publisher_client.post(
         reverse("admin:terms_term_delete", args=[live_entry.pk]), {"post": "yes"}
     )
     assert response.status_code == 302
