@@ -724,7 +724,7 @@ class TermAdmin(AuditedDeleteAdmin):
     def response_add(self, request, obj, post_url_continue=None):
         if self.told_about_publishing(request, obj):
             self.warn_about_former_slug(request, obj)
-            return HttpResponseRedirect(reverse("admin:terms_term_change", args=[obj.pk]))
+            return HttpResponseRedirect(reverse("admin:terms_term_changelist"))
         self.warn_about_former_slug(request, obj)
         self.record_schedule_change(request, obj)
         return super().response_add(request, obj, post_url_continue)
