@@ -9,7 +9,6 @@ import logging
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -21,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from .audit import audit_record
 from .models import AuditEntry, ReviewNote, Term
-from .roles import PUBLISHERS
+from .roles import PUBLISHERS, member_addresses
 from .schedules import schedule_record
 from .services import may_publish, term_publish
 from .text import one_line
@@ -137,16 +136,7 @@ def _note(term: Term, kind: str, *, user, text: str) -> ReviewNote:
 
 
 def publisher_addresses() -> list[str]:
-    """Every active member of Publishers with an email address."""
-    users = (
-        get_user_model()
-        .objects.filter(groups__name=PUBLISHERS, is_active=True)
-        .exclude(email="")
-        .order_by("email")
-        .values_list("email", flat=True)
-        .distinct()
-    )
-    return list(users)
+    return member_addresses(PUBLISHERS)
 
 
 def submitter_of(note: ReviewNote):

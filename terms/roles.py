@@ -1,5 +1,6 @@
 """The staff roles, as auth groups. Data migrations create them and grant permissions."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.management import create_permissions
 
 EDITORS = "Editors"
@@ -55,3 +56,16 @@ def grant_role_permissions(apps, group_name: str, permissions: dict[str, list[st
         if missing:
             raise RuntimeError(f"Permissions not found for {group_name}: {sorted(missing)}")
         group.permissions.add(*wanted)
+
+
+def member_addresses(group_name: str) -> list[str]:
+    """The email addresses of a role's active members (who have one), each once."""
+    members = (
+        get_user_model()
+        .objects.filter(groups__name=group_name, is_active=True)
+        .exclude(email="")
+        .order_by("email")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    return list(members)
