@@ -17,6 +17,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from glossary_project.spreadsheets import csv_cell
 from terms.roles import ADVISORY_TEAM
 
 from . import selectors, services
@@ -49,14 +50,6 @@ CSV_COLUMNS = [
     ("assigned_to", _("Assigned to")),
     ("internal_notes", _("Internal notes")),
 ]
-
-
-def csv_cell(value) -> str:
-    """A cell a spreadsheet shows as text: formulas from visitors must not run."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
 
 
 def assignees(*, current=None):

@@ -4,12 +4,11 @@ one is described and judged (worth retrying, or not)."""
 import smtplib
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from terms.roles import ADVISORY_TEAM
+from terms.roles import ADVISORY_TEAM, member_addresses
 from terms.selectors import site_settings
 from terms.text import one_line
 
@@ -37,15 +36,7 @@ def routed_to(recipients: str) -> list[str]:
 
 
 def team_member_addresses() -> list[str]:
-    members = (
-        get_user_model()
-        .objects.filter(groups__name=ADVISORY_TEAM, is_active=True)
-        .exclude(email="")
-        .order_by("email")
-        .values_list("email", flat=True)
-        .distinct()
-    )
-    return list(members)
+    return member_addresses(ADVISORY_TEAM)
 
 
 def team_message(inquiry: Inquiry, *, message_id: str) -> EmailMessage:

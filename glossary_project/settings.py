@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "glossary_project.worker",
     "django_tasks_db",
     "glossary_project.httpcache",
+    "reversion",
     "terms",
     "advisory",
 ]
@@ -115,6 +116,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Scheduled changes that have come due, applied before a page reads content (anonymous
+    # API reads do so in HttpCacheMiddleware, before the response cache).
+    "glossary_project.httpcache.middleware.ScheduledChangesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -210,6 +214,12 @@ if CONTENT_GENERATION_MAX_AGE < CONTENT_GENERATION_CHECK_SECONDS:
     raise ImproperlyConfigured(
         "CONTENT_GENERATION_MAX_AGE must be at least CONTENT_GENERATION_CHECK_SECONDS."
     )
+# Content that changes by itself at a set time (README "Review and scheduling"): when
+# the next change is due, and what applies the changes that are (httpcache.schedule).
+CONTENT_SCHEDULE_NEXT = "terms.schedules.next_scheduled_change"
+CONTENT_SCHEDULE_APPLY = "terms.schedules.schedules_apply_due"
+# Not read paths of the public: no request there looks for changes that came due.
+CONTENT_SCHEDULE_SKIP_PATHS = ["/admin/"]
 
 # Whole API responses for anonymous readers, invalidated by any content change. On by
 # default only where every process sees the same cache (Redis) or there is one process.
@@ -341,7 +351,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 WORKER_HEARTBEAT_SECONDS = env_float("WORKER_HEARTBEAT_SECONDS", 5)
 WORKER_DEAD_AFTER_SECONDS = env_float("WORKER_DEAD_AFTER_SECONDS", 30)
 # Checks every live worker runs at start and each heartbeat: functions of no arguments.
-WORKER_SWEEPS = ["advisory.services.notifications_sweep"]
+WORKER_SWEEPS = ["advisory.services.notifications_sweep", "terms.schedules.schedules_apply_due"]
 
 # Advisory inquiries (README "Advisory inquiries").
 ADVISORY_NOTIFY_EMAILS = env_list("ADVISORY_NOTIFY_EMAILS")

@@ -10,6 +10,9 @@ class TermsConfig(AppConfig):
         from glossary_project.httpcache.invalidation import watch
 
         from . import models
+        from .revisions import register_models
+
+        register_models()
 
         # Everything the public can see: any write moves the content generation.
         watch(

@@ -1,7 +1,15 @@
+from datetime import timedelta
+
 from django import forms
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.validators import MaxLengthValidator, URLValidator
+from django.core.validators import (
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinValueValidator,
+    URLValidator,
+)
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -48,6 +56,9 @@ def validate_reference_year(year: int) -> None:
             params={"first": REFERENCE_YEAR_MIN, "last": latest},
         )
 
+
+# A published entry is "due for review" this many days before its review-by date.
+REVIEW_DUE_DAYS = 30
 
 HTTP_URL_MESSAGE = _("Enter a full web address starting with http:// or https://.")
 validate_http_url = URLValidator(schemes=["http", "https"], message=HTTP_URL_MESSAGE)
@@ -104,25 +115,69 @@ class Category(TimeStampedModel):
 
 class TermQuerySet(models.QuerySet):
     def published(self):
-        """The one definition of what the public may see."""
+        """The one definition of what the public may see.
+
+        A working copy is never published (publishing it writes it onto its live entry),
+        and a scheduled change is written to the stored status at its time, by the first
+        request or the worker to see that time pass (terms.schedules), so the stored
+        status is the whole answer.
+        """
         return self.filter(status=Term.Status.PUBLISHED)
+
+    def entries(self):
+        """Glossary entries: every term but the working copies of live ones."""
+        return self.filter(draft_of__isnull=True)
 
     def in_category(self, category):
         return self.filter(category=category)
+
+    def due_for_review(self, today):
+        """Published entries whose review-by date falls in the next REVIEW_DUE_DAYS days
+        (today included); the admin's "due for review" filter and the index count."""
+        return self.published().filter(
+            review_by__gte=today, review_by__lte=today + timedelta(days=REVIEW_DUE_DAYS)
+        )
+
+    def overdue_for_review(self, today):
+        """Published entries whose review-by date has passed."""
+        return self.published().filter(review_by__lt=today)
+
+    def awaiting_review(self):
+        """Entries in review, or whose working copy is (the Publishers' to-do list)."""
+        return self.filter(Q(status="review") | Q(working_copy__status="review"))
+
+    def scheduled(self):
+        """Entries due to go live or come down by themselves (or whose working copy is)."""
+        return self.filter(
+            Q(status="scheduled")
+            | Q(working_copy__status="scheduled")
+            | Q(take_down_at__isnull=False)
+            | Q(working_copy__take_down_at__isnull=False)
+        )
 
 
 class Term(TimeStampedModel):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         REVIEW = "review", _("In review")
+        SCHEDULED = "scheduled", _("Scheduled")
         PUBLISHED = "published", _("Published")
         ARCHIVED = "archived", _("Archived")
 
+    class Source(models.TextChoices):
+        """Where a change came from, for revisions and the audit log."""
+
+        ADMIN = "admin", _("admin")
+        API = "api", _("API")
+        COMMAND = "command", _("command")
+        IMPORT = "import", _("import")
+        SCHEDULE = "schedule", _("schedule")
+
     title = models.CharField(_("title"), max_length=200)
+    # Unique among entries (Meta.constraints): a working copy shares its entry's slug.
     slug = models.SlugField(
         _("slug"),
         max_length=200,
-        unique=True,
         help_text=_("Part of the web address, e.g. mechanistic-interpretability."),
     )
     aliases = models.TextField(
@@ -159,6 +214,41 @@ class Term(TimeStampedModel):
         blank=True,
         help_text=_("Filled in automatically when the term is first published."),
     )
+    draft_of = models.OneToOneField(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="working_copy",
+        verbose_name=_("working copy of"),
+        help_text=_(
+            "Set on the working copy of a live entry: its changes, kept apart from what "
+            "readers see until they are published onto the entry."
+        ),
+    )
+    go_live_at = models.DateTimeField(
+        _("go live at"),
+        null=True,
+        blank=True,
+        help_text=_("When a scheduled term (or working copy) is published by itself."),
+    )
+    take_down_at = models.DateTimeField(
+        _("take down at"),
+        null=True,
+        blank=True,
+        help_text=_("When a published term is archived by itself."),
+    )
+    review_by = models.DateField(
+        _("review by"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the entry should next be checked; set on publishing from the review "
+            "interval in site settings."
+        ),
+    )
+    reviewed_at = models.DateTimeField(_("last reviewed"), null=True, blank=True, editable=False)
     related = models.ManyToManyField(
         "self", symmetrical=False, blank=True, verbose_name=_("related terms")
     )
@@ -195,6 +285,7 @@ class Term(TimeStampedModel):
         ordering = [Lower("title")]
         verbose_name = _("term")
         verbose_name_plural = _("terms")
+        permissions = [("publish_term", _("Can publish terms"))]
         # Each public list order and filter is served by an index, not a sort of the table.
         indexes = [
             models.Index("status", Lower("title"), name="term_status_title"),
@@ -202,12 +293,36 @@ class Term(TimeStampedModel):
             models.Index("category", "status", Lower("title"), name="term_category_status_title"),
             models.Index(fields=["status", "updated_at"], name="term_status_updated"),
             models.Index(fields=["status", "published_at"], name="term_status_published"),
+            # The next scheduled change (terms.schedules), asked once per content change.
+            models.Index(
+                fields=["go_live_at"], condition=Q(go_live_at__isnull=False), name="term_go_live_at"
+            ),
+            models.Index(
+                fields=["take_down_at"],
+                condition=Q(take_down_at__isnull=False),
+                name="term_take_down_at",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
+                fields=["slug"],
+                condition=Q(draft_of__isnull=True),
+                name="term_slug_unique",
+                violation_error_message=_("Another term already has this slug."),
+            ),
+            models.UniqueConstraint(
                 Lower("title"),
+                condition=Q(draft_of__isnull=True),
                 name="term_title_unique_ignoring_case",
                 violation_error_message=_("Another term already has this title."),
+            ),
+            models.CheckConstraint(
+                condition=Q(draft_of__isnull=True) | ~Q(status="published"),
+                name="term_working_copy_never_published",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="scheduled") | Q(go_live_at__isnull=False),
+                name="term_scheduled_has_go_live_at",
             ),
             models.CheckConstraint(
                 condition=~Q(status="published") | ~Q(definition=""),
@@ -233,6 +348,8 @@ class Term(TimeStampedModel):
             kwargs["update_fields"] = {*update_fields, *self.DERIVED_FIELDS}
         adding = self._state.adding
         super().save(*args, **kwargs)
+        if self.is_working_copy:
+            return  # its names and address are its entry's until it is published onto it
         if update_fields is None or {"title", "aliases"} & set(update_fields):
             self.sync_names()
         if update_fields is None or "slug" in update_fields:
@@ -297,6 +414,15 @@ class Term(TimeStampedModel):
         return self.status == self.Status.PUBLISHED
 
     @property
+    def is_working_copy(self) -> bool:
+        return self.draft_of_id is not None
+
+    @property
+    def entry_id(self) -> int | None:
+        """The id of the glossary entry this term is (or is the working copy of)."""
+        return self.draft_of_id or self.pk
+
+    @property
     def alias_list(self) -> list[str]:
         return [line.strip() for line in self.aliases.splitlines() if line.strip()]
 
@@ -326,7 +452,7 @@ class Term(TimeStampedModel):
 
         taken = dict(
             TermName.objects.filter(key__in=[normalize_text(name) for name in self.names()])
-            .exclude(term_id=self.pk)
+            .exclude(term_id__in=[pk for pk in (self.pk, self.draft_of_id) if pk])
             .values_list("key", "term__title")
         )
         title_owner = taken.get(normalize_text(self.title)) if self.title else None
@@ -351,6 +477,12 @@ class Term(TimeStampedModel):
                         params={"alias": alias, "other": taken[normalize_text(alias)]},
                     )
                 )
+
+        other_entries = Term.objects.entries().exclude(pk=self.draft_of_id)
+        if self.is_working_copy and other_entries.filter(slug=self.slug).exists():
+            errors.setdefault("slug", []).append(
+                ValidationError(_("Another term already has this slug."), code="unique")
+            )
 
         self.stamp_first_publication()
         if self.status == self.Status.PUBLISHED and not self.definition.strip():
@@ -669,6 +801,15 @@ class SiteSettings(models.Model):
         ),
     )
 
+    review_interval_months = models.PositiveSmallIntegerField(
+        _("review interval (months)"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_(
+            "How long after publishing (or the last review) an entry is due to be checked."
+        ),
+    )
+
     class Meta:
         verbose_name = _("site settings")
         verbose_name_plural = _("site settings")
@@ -690,3 +831,110 @@ class SiteSettings(models.Model):
         heading = fill_term(term.cta_heading or self.default_cta_heading, term.title)
         body = fill_term(term.cta_body or self.default_cta_body, term.title)
         return heading, body
+
+
+class TermRevision(models.Model):
+    """What a django-reversion revision of a term was: the entry it belongs to (a working
+    copy's revisions belong to its live entry, so one history shows both), whether it was
+    of the working copy, and where the change came from. Made by terms.revisions."""
+
+    revision = models.OneToOneField(
+        "reversion.Revision", on_delete=models.CASCADE, related_name="term_revision"
+    )
+    entry = models.ForeignKey(
+        Term, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("term")
+    )
+    of_working_copy = models.BooleanField(_("of the working copy"), default=False)
+    source = models.CharField(_("source"), max_length=20, choices=Term.Source.choices)
+
+    class Meta:
+        ordering = ["-revision__date_created", "-pk"]
+        verbose_name = _("term revision")
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} @ {self.revision_id}"
+
+
+class ReviewNote(models.Model):
+    """A step of an entry's review: submitted (with the editor's message), changes
+    requested (with the publisher's comment, shown on the term), approved."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", _("submitted for review")
+        CHANGES_REQUESTED = "changes_requested", _("changes requested")
+        APPROVED = "approved", _("approved")
+
+    entry = models.ForeignKey(
+        Term, on_delete=models.CASCADE, related_name="review_notes", verbose_name=_("term")
+    )
+    kind = models.CharField(_("step"), max_length=20, choices=Kind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    text = models.TextField(_("message"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("review note")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.entry_id}"
+
+
+class AuditEntry(models.Model):
+    """One change of content state: who (a user, or a command or API key by name), when,
+    what and from where. Written by terms.audit.audit_record, never changed afterwards."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("create")
+        EDIT = "edit", _("edit")
+        SUBMIT = "submit", _("submit for review")
+        APPROVE = "approve", _("approve")
+        REQUEST_CHANGES = "request_changes", _("request changes")
+        PUBLISH = "publish", _("publish")
+        UNPUBLISH = "unpublish", _("unpublish")
+        ARCHIVE = "archive", _("archive")
+        SCHEDULE = "schedule", _("schedule")
+        RESTORE = "restore", _("restore")
+        DISCARD = "discard", _("discard working copy")
+        REVIEW = "review", _("review")
+        DELETE = "delete", _("delete")
+        IMPORT = "import", _("import")
+        EXPORT = "export", _("export")
+        SETTINGS = "settings", _("site settings change")
+
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    actor_name = models.CharField(
+        _("who"), max_length=200, help_text=_("The user name, or the command or API key.")
+    )
+    source = models.CharField(_("from"), max_length=20, choices=Term.Source.choices)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    target_type = models.CharField(_("what"), max_length=50)
+    target_id = models.CharField(_("id"), max_length=50, blank=True)
+    target_repr = models.CharField(_("name"), max_length=300, blank=True)
+    detail = models.TextField(_("detail"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target")]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.target_repr}"
+        )

@@ -1,9 +1,11 @@
 """The staff roles, as auth groups. Data migrations create them and grant permissions."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.management import create_permissions
 
 EDITORS = "Editors"
 ADVISORY_TEAM = "Advisory team"
+PUBLISHERS = "Publishers"
 
 EDITOR_PERMISSIONS = {
     "terms": [
@@ -12,6 +14,13 @@ EDITOR_PERMISSIONS = {
         for action in ("add", "change", "delete", "view")
     ]
     + ["change_sitesettings", "view_sitesettings"],
+}
+
+# Publishers approve and publish what Editors write (terms migration 0016); they are
+# members of Editors too, for everything else an editor does. The audit log is theirs to
+# read (and the superuser's).
+PUBLISHER_PERMISSIONS = {
+    "terms": ["publish_term", "view_auditentry"],
 }
 
 # The inbox: read and work inquiries, export them; never add one (visitors do).
@@ -47,3 +56,16 @@ def grant_role_permissions(apps, group_name: str, permissions: dict[str, list[st
         if missing:
             raise RuntimeError(f"Permissions not found for {group_name}: {sorted(missing)}")
         group.permissions.add(*wanted)
+
+
+def member_addresses(group_name: str) -> list[str]:
+    """The email addresses of a role's active members (who have one), each once."""
+    members = (
+        get_user_model()
+        .objects.filter(groups__name=group_name, is_active=True)
+        .exclude(email="")
+        .order_by("email")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    return list(members)

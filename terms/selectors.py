@@ -18,6 +18,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Lower
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
@@ -42,6 +43,7 @@ LIST_FIELDS = [
     "summary",
     "in_development",
     "updated_at",
+    "reviewed_at",
     "category__slug",
     "category__name",
 ]
@@ -102,14 +104,20 @@ def term_page(*, slug: str, preview_id: int | None = None) -> TermPage:
     """The page of a published term, in two queries whatever its size (or 404).
 
     ``preview_id``, the term a valid preview token shows (terms.preview), is shown
-    whatever its status.
+    whatever its status, and before the published term with the same slug: a working
+    copy shares its entry's slug, and its preview shows the copy.
     """
-    terms = published_terms()
-    if preview_id is not None:
-        terms = Term.objects.select_related("category").filter(
-            Q(status=Term.Status.PUBLISHED) | Q(pk=preview_id)
+    if preview_id is None:
+        term = get_object_or_404(published_terms(), slug=slug)
+    else:
+        term = (
+            Term.objects.select_related("category")
+            .filter(Q(status=Term.Status.PUBLISHED) | Q(pk=preview_id), slug=slug)
+            .order_by(Case(When(pk=preview_id, then=Value(0)), default=Value(1)))
+            .first()
         )
-    term = get_object_or_404(terms, slug=slug)
+        if term is None:
+            raise Http404("No term matches the given query.")
     page = TermPage(
         term=term, key_considerations=[], own_faqs=[], shared_faqs=[], references=[], related=[]
     )

@@ -6,27 +6,35 @@ none of them writes content another way.
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
+from .audit import audit_record
+from .history import revision_date, snapshot_of_revision
 from .models import (
     FAQ,
+    AuditEntry,
     Category,
     KeyConsideration,
     Reference,
+    SiteSettings,
     Term,
     TermReference,
+    TermRevision,
     normalize_text,
 )
+from .revisions import record_revision
 
 FORMAT_NAME = "glossary/1"
 
@@ -39,20 +47,267 @@ FORMAT_NAME = "glossary/1"
 # over the spelling lexicon's rows, which publishing and archiving count up and down.
 
 
+def may_publish(user) -> bool:
+    """Whether ``user`` may publish (None: a management command, which has full rights)."""
+    return user is None or user.has_perm("terms.publish_term")
+
+
+def _check_may_publish(user) -> None:
+    if not may_publish(user):
+        raise PermissionDenied(_("Publishing needs the “publish terms” permission (Publishers)."))
+
+
+def _actor(user) -> dict:
+    return {"user": user, "actor_name": "" if user is not None else "command"}
+
+
+def next_review_date(moment: datetime.datetime | None = None) -> datetime.date:
+    """When an entry published or reviewed at ``moment`` (now) is next due for review."""
+    months = SiteSettings.load().review_interval_months
+    day = timezone.localdate(moment or timezone.now())
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    last_day = calendar.monthrange(year, month)[1]
+    return day.replace(year=year, month=month, day=min(day.day, last_day))
+
+
+def _stamp_reviewed(entry: Term) -> None:
+    """Reviewed now, due again after the interval. Publishing is a check of the entry too:
+    whoever publishes has read what goes live."""
+    now = timezone.now()
+    entry.reviewed_at = now
+    entry.review_by = next_review_date(now)
+
+
 @transaction.atomic
-def term_publish(*, term: Term) -> Term:
-    """Publish a term, stamping its first publication time; refuses an empty definition."""
+def term_publish(*, term: Term, user=None, source: str = Term.Source.ADMIN) -> Term:
+    """Publish a term, stamping its first publication time; refuses an empty definition
+    and, for a user without the "publish terms" permission, refuses altogether.
+
+    Publishing a working copy writes it onto its live entry (working_copy_publish) and
+    returns the entry. Records a revision and an audit entry; sets the review-by date.
+    """
+    _check_may_publish(user)
+    if term.is_working_copy:
+        return working_copy_publish(copy=term, user=user, source=source)
     term.status = Term.Status.PUBLISHED
+    term.go_live_at = None
+    _stamp_reviewed(term)
     term.full_clean()
     term.save()
+    record_revision(term, user=user, source=source, comment="Published")
+    audit_record(AuditEntry.Action.PUBLISH, source=source, target=term, **_actor(user))
     return term
 
 
 @transaction.atomic
-def term_archive(*, term: Term) -> Term:
-    term.status = Term.Status.ARCHIVED
-    term.save(update_fields=["status", "updated_at"])
-    return term
+def term_archive(*, term: Term, user=None, source: str = Term.Source.ADMIN) -> Term:
+    """Take a term off the site (archived). Taking down is publishing's other half: it
+    needs the same permission."""
+    _check_may_publish(user)
+    # A live entry's working copy stays: it can be published again later.
+    entry = term.draft_of if term.is_working_copy else term
+    entry.status = Term.Status.ARCHIVED
+    entry.take_down_at = None
+    entry.save(update_fields=["status", "take_down_at", "updated_at"])
+    record_revision(entry, user=user, source=source, comment="Archived")
+    audit_record(AuditEntry.Action.ARCHIVE, source=source, target=entry, **_actor(user))
+    return entry
+
+
+@transaction.atomic
+def term_mark_reviewed(*, term: Term, user=None, source: str = Term.Source.ADMIN) -> Term:
+    """An editor checked the entry: it is reviewed now and due again after the interval."""
+    entry = term.draft_of if term.is_working_copy else term
+    _stamp_reviewed(entry)
+    entry.save(update_fields=["reviewed_at", "review_by", "updated_at"])
+    audit_record(
+        AuditEntry.Action.REVIEW,
+        source=source,
+        target=entry,
+        detail=f"next review by {entry.review_by.isoformat()}",
+        **_actor(user),
+    )
+    return entry
+
+
+# Working copies -------------------------------------------------------------------------
+
+
+# What a working copy holds of its entry: every field an editor writes.
+COPIED_FIELDS = (
+    "title",
+    "slug",
+    "aliases",
+    "category_id",
+    "summary",
+    "definition",
+    "why_it_matters",
+    "in_development",
+    "cta_heading",
+    "cta_body",
+)
+CHILD_MODELS = ((KeyConsideration, "term"), (FAQ, "term"), (TermReference, "term"))
+
+
+@transaction.atomic
+def working_copy_start(*, entry: Term, user=None, source: str = Term.Source.ADMIN) -> Term:
+    """The working copy of a published entry: its own if it has one, else a new one
+    holding everything the entry shows (fields, bullets, FAQs, citations, related terms).
+
+    Editing a published term edits this copy; readers keep seeing the entry until the copy
+    is published onto it (working_copy_publish).
+    """
+    entry = Term.objects.select_for_update().get(pk=entry.pk)
+    if entry.is_working_copy:
+        return entry
+    existing = Term.objects.filter(draft_of=entry).first()
+    if existing is not None:
+        return existing
+    copy = Term(draft_of=entry, status=Term.Status.DRAFT, published_at=entry.published_at)
+    for name in COPIED_FIELDS:
+        setattr(copy, name, getattr(entry, name))
+    copy.save()
+    _move_children(source=entry, target=copy, keep_source=True)
+    copy.related.set(entry.related.all())
+    # No audit entry: nothing has changed yet. The copy's first save records the edit.
+    return copy
+
+
+@transaction.atomic
+def working_copy_publish(*, copy: Term, user=None, source: str = Term.Source.ADMIN) -> Term:
+    """Write a working copy onto its live entry and delete the copy: one transaction, so
+    readers see the old entry or the new one, never a mix. Returns the entry."""
+    _check_may_publish(user)
+    copy.full_clean(exclude=["status"])
+    entry = Term.objects.select_for_update().get(pk=copy.draft_of_id)
+    for name in COPIED_FIELDS:
+        setattr(entry, name, getattr(copy, name))
+    entry.status = Term.Status.PUBLISHED
+    entry.go_live_at = None
+    if copy.take_down_at is not None:  # a copy's take-down time is its entry's
+        entry.take_down_at = copy.take_down_at
+    _stamp_reviewed(entry)
+    entry.full_clean()
+    related = list(copy.related.all())
+    _delete_children(entry)
+    _move_children(source=copy, target=entry, keep_source=False)
+    entry.save()
+    entry.related.set(related)
+    copy.delete()
+    record_revision(entry, user=user, source=source, comment="Working copy published")
+    audit_record(
+        AuditEntry.Action.PUBLISH,
+        source=source,
+        target=entry,
+        detail="working copy published",
+        **_actor(user),
+    )
+    return entry
+
+
+@transaction.atomic
+def working_copy_discard(*, copy: Term, user=None, source: str = Term.Source.ADMIN) -> Term:
+    """Drop a working copy's changes; returns its entry, unchanged."""
+    entry = copy.draft_of
+    copy.delete()
+    audit_record(AuditEntry.Action.DISCARD, source=source, target=entry, **_actor(user))
+    return entry
+
+
+@dataclass
+class Restored:
+    """What revision_restore wrote (the working copy, or the unpublished term itself) and
+    what of the revision it could not bring back."""
+
+    term: Term
+    warnings: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def revision_restore(
+    *, term_revision: TermRevision, user=None, source: str = Term.Source.ADMIN
+) -> Restored:
+    """Turn an old revision of an entry into its working copy, never straight into what
+    readers see: a published entry's working copy (made if needed) takes the revision's
+    content; an unpublished term takes it itself and keeps its status. References,
+    related terms and a category deleted since are skipped (the warnings say which).
+    Records a revision and an audit entry."""
+    entry = Term.objects.select_for_update().get(pk=term_revision.entry_id)
+    target = Term.objects.filter(draft_of=entry).first()
+    if target is None and entry.is_published:
+        target = working_copy_start(entry=entry, user=user, source=source)
+    target = target or entry
+    snapshot = snapshot_of_revision(term_revision.revision)
+    restored = Restored(term=target)
+
+    for name in COPIED_FIELDS:
+        value = snapshot.fields.get(name)
+        if name == "category_id" and not Category.objects.filter(pk=value).exists():
+            restored.warnings.append(
+                _("Its category has been deleted since; the term keeps “%(category)s”.")
+                % {"category": target.category}
+            )
+            continue
+        if value is not None:
+            setattr(target, name, value)
+    target.full_clean()
+    target.save()
+
+    _delete_children(target)
+    for row in snapshot.considerations:
+        KeyConsideration.objects.create(term=target, **row)
+    for row in snapshot.faqs:
+        FAQ.objects.create(term=target, **row)
+    wanted = {row["reference_id"] for row in snapshot.references}
+    existing = set(Reference.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    for row in snapshot.references:
+        if row["reference_id"] in existing:
+            TermReference.objects.create(term=target, **row)
+    if missing := len(wanted - existing):
+        restored.warnings.append(
+            _("%(count)d reference(s) it cited have been deleted since and were left out.")
+            % {"count": missing}
+        )
+    related = list(Term.objects.entries().filter(pk__in=snapshot.fields["related"]))
+    target.related.set(related)
+    if missing := len(set(snapshot.fields["related"]) - {term.pk for term in related}):
+        restored.warnings.append(
+            _("%(count)d related term(s) have been deleted since and were left out.")
+            % {"count": missing}
+        )
+
+    when = revision_date(term_revision.revision)
+    record_revision(target, user=user, source=source, comment=f"Restored from revision of {when}")
+    audit_record(
+        AuditEntry.Action.RESTORE,
+        source=source,
+        target=target,
+        detail=f"revision {term_revision.revision_id} of {when}"
+        + (" into the working copy" if target.is_working_copy else ""),
+        **_actor(user),
+    )
+    return restored
+
+
+def _delete_children(term: Term) -> None:
+    for model, fk_name in CHILD_MODELS:
+        model.objects.filter(**{fk_name: term}).delete()
+
+
+def _move_children(*, source: Term, target: Term, keep_source: bool) -> None:
+    """Give ``target`` the bullets, own FAQs and citations of ``source``: copies of them
+    (``keep_source``) or the rows themselves."""
+    for model, fk_name in CHILD_MODELS:
+        rows = model.objects.filter(**{fk_name: source}).order_by("position", "pk")
+        if not keep_source:
+            rows.update(**{fk_name: target})
+            continue
+        for row in rows:
+            row.pk = None
+            row._state.adding = True
+            setattr(row, fk_name, target)
+            row.save()
 
 
 # Search -------------------------------------------------------------------------------
@@ -104,6 +359,18 @@ class ImportReport:
     def changed_anything(self) -> bool:
         return bool(sum(self.created.values()) or sum(self.updated.values()))
 
+    def summary(self) -> str:
+        """What the import did, per kind: "categories: 1 created, 0 updated, 2 unchanged; …"."""
+        return "; ".join(
+            f"{plural}: {self.created[kind]} created, {self.updated[kind]} updated, "
+            f"{self.unchanged[kind]} unchanged"
+            for kind, plural in (
+                ("category", "categories"),
+                ("reference", "references"),
+                ("term", "terms"),
+            )
+        )
+
 
 class GlossaryImportError(Exception):
     """The file had bad records; nothing was stored. ``report.errors`` lists each one."""
@@ -137,33 +404,71 @@ TERM_FIELDS = {
     "cta",
     "published_at",
     "updated_at",
+    # Added by the editorial workflow (still glossary/1: each is optional).
+    "go_live_at",
+    "take_down_at",
+    "review_by",
+    "reviewed_at",
 }
+# Times a term keeps as the file gives them, null included (null clears the stored one).
+TERM_MOMENT_FIELDS = ("go_live_at", "take_down_at", "reviewed_at")
+IMPORT_COMMAND = "manage.py import_glossary"
+EXPORT_COMMAND = "manage.py export_glossary"
 FAQ_FIELDS = {"question", "answer"}
 CTA_FIELDS = {"heading", "body"}
 
 
-def glossary_import(*, data: Any, dry_run: bool = False) -> ImportReport:
+def glossary_import(
+    *,
+    data: Any,
+    dry_run: bool = False,
+    user=None,
+    actor_name: str = "",
+    source: str = Term.Source.IMPORT,
+) -> ImportReport:
     """Import a glossary file (already parsed from JSON), all or nothing.
 
     Records are matched by identity (slug, or key for references) and rewritten only
     where they differ, so importing the same file twice changes nothing. Every bad
     record is reported with its identity and the reason; if there is any, the whole
     import is rolled back and ``GlossaryImportError`` is raised.
+
+    Each term created or changed gets a revision (source "import"), and the import one
+    audit entry with its counts, by ``user`` or else ``actor_name`` (the import command
+    when neither is given).
     """
     report = ImportReport()
     with transaction.atomic():
         with search_words_batched():
-            _GlossaryImporter(report).run(data)
+            _GlossaryImporter(report, user=user).run(data)
         if report.errors or dry_run:
             transaction.set_rollback(True)
+        else:
+            audit_record(
+                AuditEntry.Action.IMPORT,
+                source=source,
+                user=user,
+                actor_name=actor_name or ("" if user is not None else IMPORT_COMMAND),
+                target_type="glossary",
+                target_repr=FORMAT_NAME,
+                detail=report.summary(),
+            )
     if report.errors:
         raise GlossaryImportError(report)
     return report
 
 
 class _GlossaryImporter:
-    def __init__(self, report: ImportReport):
+    def __init__(self, report: ImportReport, *, user=None):
         self.report = report
+        self.user = user
+        self._review_by = None
+
+    def review_by(self) -> datetime.date:
+        """The review-by date of a term published by this import (the same for all)."""
+        if self._review_by is None:
+            self._review_by = next_review_date()
+        return self._review_by
 
     # Checking shapes ------------------------------------------------------------------
 
@@ -297,9 +602,11 @@ class _GlossaryImporter:
                 children_changed = self.import_term_children(
                     term, record, identity, changed=changed
                 )
-                self.count("term", created=created, changed=changed or children_changed)
             except _RecordInvalid:
-                pass
+                continue
+            self.count("term", created=created, changed=changed or children_changed)
+            if created or changed or children_changed:
+                record_revision(term, user=self.user, source=Term.Source.IMPORT, comment="Imported")
 
     def identified(self, kind: str, records: list):
         """Yield (record, identity) for each record with an identity not seen before."""
@@ -448,6 +755,11 @@ class _GlossaryImporter:
             wanted["published_at"] = self.timestamp(slug, record, "published_at")
         if "updated_at" in record:
             self.timestamp(slug, record, "updated_at")  # checked; the CMS keeps its own
+        for name in TERM_MOMENT_FIELDS:
+            if name in record:
+                wanted[name] = self.timestamp(slug, record, name)
+        if "review_by" in record:
+            wanted["review_by"] = self.date(slug, record, "review_by")
         if "cta" in record and record["cta"] is not None:
             cta = record["cta"]
             if not isinstance(cta, dict):
@@ -466,7 +778,7 @@ class _GlossaryImporter:
         if len(self.report.errors) > errors_before:
             raise _RecordInvalid
 
-        term = Term.objects.filter(slug=slug).first()
+        term = Term.objects.entries().filter(slug=slug).first()
         created = term is None
         if created:
             term = Term(slug=slug)
@@ -475,6 +787,14 @@ class _GlossaryImporter:
             before = term.aliases
             term.set_aliases(aliases)
             changed = changed or term.aliases != before
+        if term.status == Term.Status.SCHEDULED and term.go_live_at is None:
+            self.error(kind, slug, "go_live_at", "is required when the status is scheduled")
+            raise _RecordInvalid
+        if term.is_published and term.review_by is None:
+            # Every published entry has a review-by date; a file without one (glossary/1
+            # before review-by dates) gets the one publishing would give.
+            term.review_by = self.review_by()
+            changed = True
         if created or changed:
             self.validated_save(kind, slug, term)
         return term, record, slug, changed, created
@@ -483,12 +803,27 @@ class _GlossaryImporter:
         value = record[name]
         if value is None:
             return None
-        parsed = parse_datetime(value) if isinstance(value, str) else None
+        try:
+            parsed = parse_datetime(value) if isinstance(value, str) else None
+        except ValueError:  # well formed but no such time, e.g. 2026-02-30T10:00:00Z
+            parsed = None
         if parsed is None:
             self.error("term", slug, name, "must be an ISO 8601 date and time")
             return None
         if timezone.is_naive(parsed):
             parsed = timezone.make_aware(parsed, datetime.UTC)
+        return parsed
+
+    def date(self, slug: str, record: dict, name: str) -> datetime.date | None:
+        value = record[name]
+        if value is None:
+            return None
+        try:
+            parsed = parse_date(value) if isinstance(value, str) else None
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            self.error("term", slug, name, "must be an ISO 8601 date such as 2027-06-30")
         return parsed
 
     def import_term_children(self, term: Term, record: dict, slug: str, *, changed: bool) -> bool:
@@ -586,7 +921,7 @@ class _GlossaryImporter:
         slugs = self.text_list("term", slug, record, "related")
         if slugs is None:
             return None
-        found = {other.slug: other for other in Term.objects.filter(slug__in=slugs)}
+        found = {other.slug: other for other in Term.objects.entries().filter(slug__in=slugs)}
         related = []
         for number, other_slug in enumerate(slugs, start=1):
             if other_slug == slug:
@@ -619,15 +954,37 @@ def _unique_reference_key(values: dict) -> str:
 # Export -------------------------------------------------------------------------------
 
 
-def glossary_export(*, statuses: list[str] | None = None) -> dict:
-    """The whole glossary (or the terms with the given statuses) in the interchange format."""
-    terms = Term.objects.select_related("category").prefetch_related(
-        "key_considerations", "faqs", "citations__reference", "related"
+def glossary_export(
+    *,
+    statuses: list[str] | None = None,
+    user=None,
+    actor_name: str = "",
+    source: str = Term.Source.COMMAND,
+) -> dict:
+    """The whole glossary (or the terms with the given statuses) in the interchange format.
+
+    Entries only: a live entry's working copy holds unpublished changes, not an entry of
+    its own. Recorded in the audit log (by ``user``, else ``actor_name``, else the export
+    command)."""
+    terms = (
+        Term.objects.entries()
+        .select_related("category")
+        .prefetch_related("key_considerations", "faqs", "citations__reference", "related")
     )
     if statuses:
         terms = terms.filter(status__in=statuses)
     terms = list(terms.order_by("slug"))
     exported_slugs = {term.slug for term in terms}
+    audit_record(
+        AuditEntry.Action.EXPORT,
+        source=source,
+        user=user,
+        actor_name=actor_name or ("" if user is not None else EXPORT_COMMAND),
+        target_type="glossary",
+        target_repr=FORMAT_NAME,
+        detail=f"terms: {len(terms)}"
+        + (f" (status: {', '.join(sorted(statuses))})" if statuses else ""),
+    )
 
     categories = Category.objects.prefetch_related("shared_faqs").order_by("order", "name")
     return {
@@ -671,6 +1028,10 @@ def glossary_export(*, statuses: list[str] | None = None) -> dict:
                 "cta": {"heading": term.cta_heading, "body": term.cta_body},
                 "published_at": _iso(term.published_at),
                 "updated_at": _iso(term.updated_at),
+                "go_live_at": _iso(term.go_live_at),
+                "take_down_at": _iso(term.take_down_at),
+                "review_by": term.review_by.isoformat() if term.review_by else None,
+                "reviewed_at": _iso(term.reviewed_at),
             }
             for term in terms
         ],

@@ -7,7 +7,9 @@ import pytest
 from django.db import connection
 from rest_framework.throttling import AnonRateThrottle
 
-from terms.roles import ADVISORY_TEAM, EDITORS
+from glossary_project.httpcache import schedule
+from glossary_project.httpcache.generation import known_value
+from terms.roles import ADVISORY_TEAM, EDITORS, PUBLISHERS
 
 from .factories import UserFactory
 from .helpers import processes, tcpproxy
@@ -38,6 +40,33 @@ def pytest_collection_modifyitems(config, items):
 def editor(db):
     """A member of Editors with staff access, and nothing more."""
     return UserFactory(is_staff=True, roles=[EDITORS])
+
+
+@pytest.fixture
+def publisher(db):
+    """A member of Editors and Publishers (who may publish), not a superuser."""
+    return UserFactory(is_staff=True, roles=[EDITORS, PUBLISHERS])
+
+
+@pytest.fixture
+def publisher_client(client, publisher):
+    client.force_login(publisher)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _forget_scheduled_changes():
+    """Each process remembers the next scheduled change per content generation; a flushed
+    database starts generations afresh, so a test starts with nothing remembered."""
+    schedule.forget()
+
+
+@pytest.fixture
+def next_scheduled_change_known(db):
+    """For tests that count a request's queries: the next scheduled change is looked up
+    once per content generation and process, like the generation check, not per request
+    (and tests that never commit keep one generation), so look it up before measuring."""
+    schedule.changes_due(known_value())
 
 
 @pytest.fixture

@@ -103,6 +103,21 @@ def _read_database(*, force: bool = False) -> None:
     _database.learn(value or 0)
 
 
+def forget() -> None:
+    """Drop what this process learned of the generation, as a process starting does.
+    For tests that move the clock: generations are made from it, and this process keeps
+    the highest it saw."""
+    with _database.lock:
+        _database.value = None
+        _database.confirmed_at = _database.tried_at = float("-inf")
+
+
+def known_value() -> int | None:
+    """The latest generation value this process has learned from the database (or
+    committed itself), without asking anyone: for a request that resolves none."""
+    return _database.value
+
+
 def confirmed() -> bool:
     """Whether the database confirmed this process's generation recently enough to serve
     from caches (always true inside a transaction, where it cannot be checked)."""

@@ -20,7 +20,8 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe
 
 from ..headers import with_response_headers
-from .generation import Generation, changed_in_this_transaction, resolve
+from . import schedule
+from .generation import Generation, changed_in_this_transaction, known_value, resolve
 from .state import request_state
 from .throttle import count_request
 
@@ -40,19 +41,23 @@ def answer_from_cache(request) -> HttpResponse | None:
     """The answer to an anonymous API read from the cache (or a 429), else None.
 
     The first call for a request counts it and fixes its content generation; later calls
-    for the same request return None at once.
+    for the same request return None at once. Before any cache is read, scheduled content
+    changes that have come due are applied (``schedule``), and then this request is
+    answered without caches (other requests: ScheduledChangesMiddleware).
     """
     state = request_state(request)
     if state.looked_up:
         return None
     state.looked_up = True
     if not request.path.startswith(API_PREFIX) or not anonymous(request):
-        return None
+        return None  # scheduled changes: ScheduledChangesMiddleware
     verdict = count_request(request)
     generation = resolve(verdict.read)
-    state.generation, state.generation_resolved = generation, True
     if generation is None:
         state.degraded.add("database")
+    elif schedule.changes_due(known_value()):
+        generation = None  # stale: the changes just applied moved it
+    state.generation, state.generation_resolved = generation, True
     if not verdict.allowed:
         return too_many_requests(request, verdict.seconds_left)
     if generation is None or not settings.API_RESPONSE_CACHE:

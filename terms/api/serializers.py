@@ -65,6 +65,11 @@ class TermListSerializer(serializers.Serializer):
         help_text="True when the entry carries a note that its content is still being developed."
     )
     updated_at = serializers.DateTimeField()
+    reviewed_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When an editor last checked the entry (publishing counts); null if never.",
+    )
     url = serializers.CharField(help_text="This term in the API.")
     web_url = serializers.CharField(help_text="This term's public page.")
 
@@ -78,6 +83,7 @@ class TermListSerializer(serializers.Serializer):
             "category": {"slug": term.category.slug, "name": term.category.name},
             "in_development": term.in_development,
             "updated_at": iso_time(term.updated_at),
+            "reviewed_at": iso_time(term.reviewed_at),
             "url": f"{api_base}{term.slug}/",
             "web_url": f"{web_base}{term.slug}/",
         }

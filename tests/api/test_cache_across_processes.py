@@ -72,7 +72,7 @@ def test_repeated_reads_come_from_the_cache_not_the_database(server):
     every_worker_sees(server, path, title_is("Cached Title"))
 
 
-def test_every_kind_of_change_shows_on_the_next_request_to_every_worker(server, client, editor):
+def test_every_kind_of_change_shows_on_the_next_request_to_every_worker(server, client, publisher):
     category = CategoryFactory(slug="governance")
     term = TermFactory(title="Model Card", slug="model-card", category=category)
     reference = TermReferenceFactory(term=term, reference=ReferenceFactory(title="Old")).reference
@@ -95,17 +95,19 @@ def test_every_kind_of_change_shows_on_the_next_request_to_every_worker(server, 
     reference.save()
     every_worker_sees(server, path, lambda s, body: body["references"][0]["title"] == "New")
 
-    # A save in the admin by a member of Editors.
-    client.force_login(editor)
-    change_url = reverse("admin:terms_term_change", args=[term.pk])
+    # The working copy published in the admin by a member of Publishers.
+    client.force_login(publisher)
+    change_url = client.get(reverse("admin:terms_term_change", args=[term.pk]))["Location"]
+    copy = Term.objects.get(draft_of=term)
     form = client.get(change_url).context["adminform"].form
     data = {name: form[name].value() or "" for name in form.fields}
     data |= {"title": "Model Card (admin)", "related": [], "in_development": ""}
+    data |= {"status": "published"}
     for prefix in ("key_considerations", "faqs", "citations"):
         data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
     data |= {"citations-TOTAL_FORMS": "1", "citations-INITIAL_FORMS": "1"}
-    citation = term.citations.get()
-    data |= {"citations-0-id": str(citation.pk), "citations-0-term": str(term.pk)}
+    citation = copy.citations.get()
+    data |= {"citations-0-id": str(citation.pk), "citations-0-term": str(copy.pk)}
     data |= {"citations-0-reference": str(reference.pk), "citations-0-position": "1"}
     response = client.post(change_url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors

@@ -15,7 +15,7 @@ from ..factories import (
     TermReferenceFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("next_scheduled_change_known")]
 
 MOST_QUERIES = 10
 

@@ -18,7 +18,13 @@ from django.urls import reverse
 from rest_framework.throttling import AnonRateThrottle
 
 from terms.models import FAQ, Category, KeyConsideration, Reference, SiteSettings, Term
-from terms.services import glossary_export, glossary_import, term_archive, term_publish
+from terms.services import (
+    glossary_export,
+    glossary_import,
+    term_archive,
+    term_mark_reviewed,
+    term_publish,
+)
 
 from ..factories import (
     CategoryFactory,
@@ -170,6 +176,10 @@ def import_new_summary(glossary):
     glossary_import(data=exported)
 
 
+def mark_reviewed(glossary):
+    term_mark_reviewed(term=glossary.term)
+
+
 def titles(response):
     return [item["title"] for item in response.json()["results"]]
 
@@ -269,6 +279,22 @@ CHANGES = [
         "Imported summary.",
         id="import",
     ),
+    pytest.param(
+        mark_reviewed,
+        PAGE,
+        lambda r: r.json()["reviewed_at"] is not None,
+        False,
+        True,
+        id="mark-reviewed",
+    ),
+    pytest.param(
+        mark_reviewed,
+        LIST,
+        lambda r: [item["reviewed_at"] is not None for item in r.json()["results"]],
+        [False, False],
+        [False, True],
+        id="mark-reviewed-list",
+    ),
 ]
 
 
@@ -283,11 +309,15 @@ def test_a_content_change_shows_on_the_very_next_request(
     assert read(client.get(path)) == after
 
 
-def test_an_editors_save_in_the_admin_shows_on_the_very_next_request(
-    editor_client, reader, glossary, django_assert_num_queries
+def test_a_working_copy_published_in_the_admin_shows_on_the_very_next_request(
+    publisher_client, reader, glossary, django_assert_num_queries
 ):
     assert cached(reader, PAGE, django_assert_num_queries).json()["title"] == "Model Card"
-    term, citation = glossary.term, glossary.term.citations.get()
+    change_url = publisher_client.get(reverse("admin:terms_term_change", args=[glossary.term.pk]))[
+        "Location"
+    ]
+    term = Term.objects.get(draft_of=glossary.term)
+    citation = term.citations.get()
     data = {
         "title": "Model Card (admin)",
         "slug": "model-card",
@@ -310,7 +340,7 @@ def test_an_editors_save_in_the_admin_shows_on_the_very_next_request(
         "citations-0-position": "1",
     }
 
-    response = editor_client.post(reverse("admin:terms_term_change", args=[term.pk]), data)
+    response = publisher_client.post(change_url, data)
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert reader.get(PAGE).json()["title"] == "Model Card (admin)"

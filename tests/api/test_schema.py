@@ -83,7 +83,7 @@ def test_the_term_list_documents_its_page_shape_and_errors(schema):
     item = schema["components"]["schemas"][item_ref.rsplit("/", 1)[-1]]
     assert set(item["properties"]) == {
         *("slug", "title", "aliases", "summary", "category", "in_development", "updated_at"),
-        *("url", "web_url"),
+        *("reviewed_at", "url", "web_url"),
     }
 
 
@@ -93,7 +93,7 @@ def test_the_term_page_documents_every_field(schema):
     detail = schema["components"]["schemas"][detail_ref.rsplit("/", 1)[-1]]
     assert set(detail["properties"]) == {
         *("slug", "title", "aliases", "summary", "category", "in_development", "updated_at"),
-        *("url", "web_url", "definition", "definition_html", "why_it_matters"),
+        *("reviewed_at", "url", "web_url", "definition", "definition_html", "why_it_matters"),
         *("why_it_matters_html", "key_considerations", "faqs", "references", "related"),
         *("cta", "published_at", "json_ld"),
     }
@@ -200,3 +200,14 @@ def test_a_sent_inquirys_reference_links_to_reading_it(schema):
         == schema["paths"]["/api/v1/inquiries/{reference}/"]["get"]["operationId"]
     )
     assert links["GetInquiry"]["parameters"] == {"reference": "$response.body#/reference"}
+
+
+def test_reviewed_at_is_documented_as_a_read_only_time_or_null(schema):
+    components = schema["components"]["schemas"]
+    for name in ("TermList", "TermDetail"):
+        reviewed_at = components[name]["properties"]["reviewed_at"]
+        assert reviewed_at["type"] == "string"
+        assert reviewed_at["format"] == "date-time"
+        assert reviewed_at["nullable"] is True
+        assert reviewed_at["readOnly"] is True
+        assert "last checked" in reviewed_at["description"]

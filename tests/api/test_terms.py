@@ -5,6 +5,7 @@ import datetime
 import pytest
 
 from terms.models import FAQ, SiteSettings, Term
+from terms.services import term_mark_reviewed
 
 from ..factories import (
     CategoryFactory,
@@ -100,6 +101,7 @@ def test_a_list_item_carries_exactly_the_list_fields(client):
         "category": {"slug": "interpretability", "name": "Interpretability & Explainability"},
         "in_development": True,
         "updated_at": iso(term.updated_at),
+        "reviewed_at": None,
         "url": f"{SERVER}/api/v1/terms/mechanistic-interpretability/",
         "web_url": f"{SERVER}/glossary/mechanistic-interpretability/",
     }
@@ -247,7 +249,7 @@ def test_the_term_page_has_every_field_a_page_shows(client, example_term):
     page = response.json()
     assert set(page) == {
         *("slug", "title", "aliases", "summary", "category", "in_development", "updated_at"),
-        *("url", "web_url", "definition", "definition_html", "why_it_matters"),
+        *("reviewed_at", "url", "web_url", "definition", "definition_html", "why_it_matters"),
         *("why_it_matters_html", "key_considerations", "faqs", "references", "related"),
         *("cta", "published_at", "json_ld"),
     }
@@ -435,3 +437,15 @@ def test_an_unknown_slug_is_a_json_404(client):
     response = client.get(f"{TERMS}no-such-term/")
     assert response.status_code == 404
     assert response.json() == {"detail": "No Term matches the given query."}
+
+
+def test_the_list_and_the_page_say_when_the_term_was_last_reviewed(client):
+    term_mark_reviewed(term=TermFactory(slug="reviewed"))
+    TermFactory(slug="never-reviewed")
+    reviewed_at = Term.objects.get(slug="reviewed").reviewed_at
+
+    listed = {item["slug"]: item["reviewed_at"] for item in client.get(TERMS).json()["results"]}
+
+    assert listed == {"reviewed": iso(reviewed_at), "never-reviewed": None}
+    assert client.get(f"{TERMS}reviewed/").json()["reviewed_at"] == iso(reviewed_at)
+    assert client.get(f"{TERMS}never-reviewed/").json()["reviewed_at"] is None

@@ -162,6 +162,14 @@ def test_an_editor_edits_and_previews_a_term_in_the_admin_without_a_policy_viola
 
     page.get_by_role("button", name="Save", exact=True).first.click()
     expect(page.get_by_text("was changed successfully")).to_be_visible()
+    # The term is live: the form was its working copy's, with the review box; its
+    # comparison with the live entry, and the history.
+    page.goto(f"/admin/terms/term/{glossary.pk}/change/")
+    expect(page.get_by_role("button", name="Submit for review")).to_be_visible()
+    page.get_by_role("link", name="Compare working copy with live").click()
+    expect(page.get_by_text("Explainability").first).to_be_visible()
+    page.goto(f"/admin/terms/term/{glossary.pk}/history/")
+    expect(page.get_by_role("button", name="Restore").first).to_be_visible()
     page.goto("/admin/terms/term/add/")
     page.get_by_label("Title:", exact=True).fill("Sparse Autoencoder")
     page.get_by_label("Title:", exact=True).press("Tab")

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from advisory.models import Inquiry
 from terms.models import Term
-from terms.roles import ADVISORY_TEAM, EDITORS
+from terms.roles import ADVISORY_TEAM, EDITORS, PUBLISHERS
 
 from ..factories import CategoryFactory, ReferenceFactory, TermFactory, UserFactory
 from ..helpers.browser import PASSWORD, choose, log_in
@@ -52,7 +52,11 @@ def test_an_editor_publishes_a_term_a_visitor_asks_about_it_and_the_team_sees_it
     category = CategoryFactory(name="Interpretability")
     ReferenceFactory(title=REFERENCE, publisher="Anthropic", year=2022)
     TermFactory(title=RELATED, slug="explainability", category=category)
-    editor = UserFactory(username="eddie", is_staff=True, roles=[EDITORS], password=PASSWORD)
+    # An editor who is a Publisher too: this journey publishes without a review (the
+    # review journey is tests/browser/test_editorial_workflow.py).
+    editor = UserFactory(
+        username="eddie", is_staff=True, roles=[EDITORS, PUBLISHERS], password=PASSWORD
+    )
     advisor = UserFactory(username="avery", is_staff=True, roles=[ADVISORY_TEAM], password=PASSWORD)
 
     # The roles come from data migrations: they are here only if serialized_rollback works.
@@ -121,7 +125,7 @@ def an_editor_writes_previews_and_publishes_the_term(page: Page, editor, categor
 
     page.get_by_label("Status:", exact=True).select_option(label="Published")
     page.get_by_role("button", name="Save", exact=True).first.click()
-    expect(page.get_by_text(f"The term “{TITLE}” was added successfully.")).to_be_visible()
+    expect(page.get_by_text(f"“{TITLE}” is published: readers see it now.")).to_be_visible()
 
 
 def a_visitor_finds_the_term_and_asks_for_help(page: Page, screenshot) -> str:

@@ -76,7 +76,7 @@ def test_with_redis_refused_or_hung_the_site_answers_in_time_and_recovers_by_its
 
 
 def test_a_term_archived_by_a_process_that_cannot_reach_redis_is_gone_from_both_workers(
-    redis_proxy, mailbox, term, editor_client, settings, site_env
+    redis_proxy, mailbox, term, publisher_client, settings, site_env
 ):
     environment = site_env(cache_url=redis_proxy.url)
     with site(environment) as server, ThreadPoolExecutor(max_workers=4) as pool:
@@ -94,7 +94,7 @@ def test_a_term_archived_by_a_process_that_cannot_reach_redis_is_gone_from_both_
         # This process (the editor's) cannot reach Redis: nothing tells it the term changed.
         settings.CACHES = resilient_cache(f"redis://127.0.0.1:{free_port()}/0")
 
-        response = editor_client.post(
+        response = publisher_client.post(
             reverse("admin:terms_term_changelist"),
             {"action": "archive_selected", "_selected_action": [term.pk]},
         )

@@ -131,13 +131,13 @@ def test_while_redis_is_down_the_anonymous_rate_limit_still_holds(
 
 
 @pytest.mark.parametrize("failure", FAILURES)
-def test_an_editor_archiving_while_redis_is_unreachable_gets_no_error_and_readers_a_404(
-    client, editor_client, redis_proxy, term, failure
+def test_a_publisher_archiving_while_redis_is_unreachable_gets_no_error_and_readers_a_404(
+    client, publisher_client, redis_proxy, term, failure
 ):
     assert client.get(DETAIL).status_code == 200  # cached
     getattr(redis_proxy, failure)()
 
-    response = editor_client.post(
+    response = publisher_client.post(
         reverse("admin:terms_term_changelist"),
         {"action": "archive_selected", "_selected_action": [term.pk]},
     )

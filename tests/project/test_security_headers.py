@@ -152,10 +152,15 @@ def test_the_admin_login_page_and_an_editors_term_form_carry_no_inline_code(clie
     assert login.status_code == 200
     assert_page_protected(login)
 
-    term = TermFactory()
+    term = TermFactory()  # published: its page is its working copy's, with the review box
     client.force_login(UserFactory(is_staff=True, roles=[EDITORS]))
-    for path in ["/admin/", f"/admin/terms/term/{term.pk}/change/", "/admin/terms/term/add/"]:
-        response = client.get(path)
+    for path in [
+        "/admin/",
+        f"/admin/terms/term/{term.pk}/change/",
+        f"/admin/terms/term/{term.pk}/history/",
+        "/admin/terms/term/add/",
+    ]:
+        response = client.get(path, follow=True)
         assert response.status_code == 200, path
         assert_page_protected(response)
 

@@ -54,6 +54,61 @@ def term_form(category, *, considerations=(), faqs=(), references=(), **fields) 
     return data
 
 
+def stored_rows(term) -> dict[str, list[dict]]:
+    """The inline rows of a stored term as its change form posts them back, by prefix."""
+    return {
+        "key_considerations": [
+            {"id": str(row.pk), "term": str(term.pk), "text": row.text, "position": row.position}
+            for row in term.key_considerations.order_by("position", "pk")
+        ],
+        "faqs": [
+            {
+                "id": str(row.pk),
+                "term": str(term.pk),
+                "question": row.question,
+                "answer": row.answer,
+                "position": row.position,
+            }
+            for row in term.faqs.order_by("position", "pk")
+        ],
+        "citations": [
+            {
+                "id": str(row.pk),
+                "term": str(term.pk),
+                "reference": str(row.reference_id),
+                "position": row.position,
+            }
+            for row in term.citations.order_by("position", "pk")
+        ],
+    }
+
+
+def stored_term_form(term, rows: dict[str, list[dict]] | None = None, **fields) -> dict:
+    """POST data for a stored term's change form: what it holds, with ``fields`` changed
+    and the inline ``rows`` (stored_rows, edited: a row without "id" is new, one with
+    "DELETE": "on" is removed)."""
+    values = {
+        "title": term.title,
+        "slug": term.slug,
+        "aliases": term.aliases,
+        "category": str(term.category_id),
+        "status": term.status,
+        "summary": term.summary,
+        "definition": term.definition,
+        "why_it_matters": term.why_it_matters,
+        "cta_heading": term.cta_heading,
+        "cta_body": term.cta_body,
+        "related": [str(pk) for pk in term.related.values_list("pk", flat=True)],
+    }
+    if term.in_development:
+        values["in_development"] = "on"
+    data = {**values, **fields}
+    for prefix, prefix_rows in (rows or stored_rows(term)).items():
+        initial = sum(1 for row in prefix_rows if "id" in row)
+        data |= inline(prefix, prefix_rows, initial=initial)
+    return data
+
+
 def field_errors(response, field: str, formset: str | None = None) -> list[str]:
     """The messages shown next to a field of the main form, or of an inline row."""
     if formset is None:
@@ -117,9 +172,9 @@ def test_the_admin_refuses_an_faq_without_a_question(editor_client):
     assert not FAQ.objects.exists()
 
 
-def test_the_admin_explains_why_a_term_without_definition_cannot_be_published(editor_client):
+def test_the_admin_explains_why_a_term_without_definition_cannot_be_published(publisher_client):
     data = term_form(CategoryFactory(), status="published", definition="")
-    response = editor_client.post(ADD_TERM, data)
+    response = publisher_client.post(ADD_TERM, data)
     assert response.status_code == 200
     assert field_errors(response, "definition") == [
         "A published term needs a definition. Write one, or keep it as a draft."
@@ -144,10 +199,10 @@ def test_the_admin_refuses_citing_the_same_reference_twice(editor_client):
 
 
 def test_swapping_two_bullets_saves_without_an_error(editor_client):
-    term = TermFactory()
+    term = TermFactory(status="draft")
     first = KeyConsiderationFactory(term=term, text="Alpha", position=1)
     second = KeyConsiderationFactory(term=term, text="Beta", position=2)
-    data = term_form(term.category, title=term.title, slug=term.slug, status="published")
+    data = term_form(term.category, title=term.title, slug=term.slug)
     data |= inline(
         "key_considerations",
         [
@@ -162,7 +217,7 @@ def test_swapping_two_bullets_saves_without_an_error(editor_client):
 
 
 def test_rows_are_numbered_in_the_order_the_editor_asked_for(editor_client):
-    term = TermFactory()
+    term = TermFactory(status="draft")
     data = term_form(term.category, title=term.title, slug=term.slug)
     data |= inline(
         "key_considerations",
@@ -178,13 +233,13 @@ def test_rows_are_numbered_in_the_order_the_editor_asked_for(editor_client):
     assert rows == [("Goes first", 1), ("Goes second", 2), ("Goes last (no number)", 3)]
 
 
-def test_saving_a_draft_then_publishing_stamps_the_publication_date(editor_client):
+def test_saving_a_draft_then_publishing_stamps_the_publication_date(publisher_client):
     category = CategoryFactory()
-    editor_client.post(ADD_TERM, term_form(category))
+    publisher_client.post(ADD_TERM, term_form(category))
     term = Term.objects.get()
     assert term.published_at is None
     data = term_form(category, status="published")
-    editor_client.post(reverse("admin:terms_term_change", args=[term.pk]), data)
+    publisher_client.post(reverse("admin:terms_term_change", args=[term.pk]), data)
     term.refresh_from_db()
     assert term.status == Term.Status.PUBLISHED
     assert term.published_at is not None
@@ -243,10 +298,10 @@ def test_the_term_list_searches_titles_aliases_and_summaries(editor_client, quer
     ]
 
 
-def test_bulk_publish_publishes_complete_terms_and_names_the_ones_it_could_not(editor_client):
+def test_bulk_publish_publishes_complete_terms_and_names_the_ones_it_could_not(publisher_client):
     ready = TermFactory(title="Ready", status="draft")
     empty = TermFactory(title="Empty", status="draft", definition="")
-    response = editor_client.post(
+    response = publisher_client.post(
         reverse("admin:terms_term_changelist"),
         {"action": "publish_selected", "_selected_action": [ready.pk, empty.pk]},
         follow=True,
@@ -259,9 +314,9 @@ def test_bulk_publish_publishes_complete_terms_and_names_the_ones_it_could_not(e
     assert (ready.status, empty.status) == ("published", "draft")
 
 
-def test_bulk_archive_archives_the_selected_terms(editor_client):
+def test_bulk_archive_archives_the_selected_terms(publisher_client):
     terms = [TermFactory(), TermFactory()]
-    editor_client.post(
+    publisher_client.post(
         reverse("admin:terms_term_changelist"),
         {"action": "archive_selected", "_selected_action": [term.pk for term in terms]},
     )
@@ -272,7 +327,10 @@ def test_view_on_site_is_offered_only_for_published_terms(editor_client):
     draft = TermFactory(status="draft")
     published = TermFactory()
     draft_page = editor_client.get(reverse("admin:terms_term_change", args=[draft.pk]))
-    published_page = editor_client.get(reverse("admin:terms_term_change", args=[published.pk]))
+    # A published term's change page is its working copy's, which links to the live page.
+    published_page = editor_client.get(
+        reverse("admin:terms_term_change", args=[published.pk]), follow=True
+    )
     assert "View on site" not in draft_page.text
     assert "View on site" in published_page.text
 
@@ -295,7 +353,7 @@ def test_an_editor_can_open_change_pages(editor_client):
         reverse("admin:terms_category_change", args=[term.category.pk]),
         reverse("admin:terms_reference_change", args=[reference.pk]),
     ):
-        assert editor_client.get(url).status_code == 200
+        assert editor_client.get(url, follow=True).status_code == 200
 
 
 def test_related_terms_and_references_are_found_by_autocomplete(editor_client):
@@ -353,6 +411,7 @@ def test_the_site_settings_open_straight_on_the_one_record(editor_client):
         "organisation_name": "Acme Advisory",
         "default_cta_heading": "Need help implementing {term}?",
         "default_cta_body": "Let's talk about {term}.",
+        "review_interval_months": "12",
     }
     assert editor_client.post(response.url, data).status_code == 302
     assert SiteSettings.load().organisation_name == "Acme Advisory"
@@ -366,6 +425,7 @@ def site_settings_form(**fields) -> dict:
         "organisation_name": "Acme Advisory",
         "default_cta_heading": "Need help implementing {term}?",
         "default_cta_body": "Let's talk about {term}.",
+        "review_interval_months": "12",
         **fields,
     }
 
@@ -373,7 +433,12 @@ def site_settings_form(**fields) -> dict:
 def test_the_site_settings_hold_content_only_not_who_is_told_of_inquiries(editor_client):
     LeadRouting.objects.filter(pk=1).update(inquiry_recipients="team@example.org")
     form = editor_client.get(SITE_SETTINGS).context["adminform"].form
-    assert list(form.fields) == ["organisation_name", "default_cta_heading", "default_cta_body"]
+    assert list(form.fields) == [
+        "organisation_name",
+        "default_cta_heading",
+        "default_cta_body",
+        "review_interval_months",
+    ]
 
     data = site_settings_form(
         inquiry_recipients="outsider@example.net", send_inquiry_acknowledgement=""

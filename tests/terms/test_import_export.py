@@ -12,7 +12,12 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from terms.models import FAQ, Category, KeyConsideration, Reference, Term, TermReference
-from terms.services import GlossaryImportError, glossary_export, glossary_import
+from terms.services import (
+    GlossaryImportError,
+    glossary_export,
+    glossary_import,
+    working_copy_start,
+)
 from tests.factories import CategoryFactory, ReferenceFactory, TermFactory
 
 pytestmark = pytest.mark.django_db
@@ -462,3 +467,131 @@ def test_export_command_for_published_terms_leaves_out_drafts_and_links_to_them(
     terms = {term["slug"]: term for term in json.loads(path.read_text(encoding="utf-8"))["terms"]}
     assert sorted(terms) == ["also-published", "published"]
     assert terms["published"]["related"] == ["also-published"]
+
+
+# The editorial workflow's fields (still glossary/1: each is optional) ----------------
+
+
+WORKFLOW_FIELDS = ("status", "go_live_at", "take_down_at", "review_by", "reviewed_at")
+
+
+def test_status_schedule_and_review_dates_go_out_and_come_back_in():
+    scheduled = TermFactory(
+        slug="scheduled",
+        status="scheduled",
+        go_live_at=datetime.datetime(2027, 1, 4, 9, 0, tzinfo=datetime.UTC),
+    )
+    live = TermFactory(
+        slug="live", take_down_at=datetime.datetime(2027, 6, 30, 17, 30, tzinfo=datetime.UTC)
+    )
+    Term.objects.filter(pk=live.pk).update(
+        review_by=datetime.date(2027, 3, 31),
+        reviewed_at=datetime.datetime(2026, 3, 31, 8, 15, tzinfo=datetime.UTC),
+    )
+    exported = glossary_export()
+    by_slug = {term["slug"]: term for term in exported["terms"]}
+    assert {name: by_slug["scheduled"][name] for name in WORKFLOW_FIELDS} == {
+        "status": "scheduled",
+        "go_live_at": "2027-01-04T09:00:00Z",
+        "take_down_at": None,
+        "review_by": None,
+        "reviewed_at": None,
+    }
+    assert {name: by_slug["live"][name] for name in WORKFLOW_FIELDS} == {
+        "status": "published",
+        "go_live_at": None,
+        "take_down_at": "2027-06-30T17:30:00Z",
+        "review_by": "2027-03-31",
+        "reviewed_at": "2026-03-31T08:15:00Z",
+    }
+    Term.objects.all().delete()
+
+    glossary_import(data=json.loads(json.dumps(exported)))
+
+    assert Term.objects.get(slug="scheduled").go_live_at == scheduled.go_live_at
+    stored = Term.objects.get(slug="live")
+    assert (stored.take_down_at, stored.review_by, stored.reviewed_at) == (
+        live.take_down_at,
+        datetime.date(2027, 3, 31),
+        datetime.datetime(2026, 3, 31, 8, 15, tzinfo=datetime.UTC),
+    )
+    assert glossary_import(data=json.loads(json.dumps(exported))).changed_anything is False
+
+
+def test_a_glossary_1_file_without_the_workflow_fields_imports_as_before():
+    data = glossary_file(
+        term_record("red-teaming", "Red Teaming"),
+        term_record("evals", "Evals", status="published", definition="Measuring models."),
+    )
+
+    report = glossary_import(data=data)
+
+    assert report.created["term"] == 2
+    draft, published = Term.objects.get(slug="red-teaming"), Term.objects.get(slug="evals")
+    assert (draft.status, draft.go_live_at, draft.review_by, draft.reviewed_at) == (
+        "draft",
+        None,
+        None,
+        None,
+    )
+    assert published.status == "published"
+    assert published.review_by is not None  # as publishing would date it
+    assert published.reviewed_at is None
+    assert glossary_import(data=data).changed_anything is False
+
+
+def test_leaving_the_workflow_fields_out_keeps_the_stored_ones():
+    term = TermFactory(slug="evals", status="draft", category=CategoryFactory(slug="safety"))
+    moment = datetime.datetime(2027, 1, 4, 9, 0, tzinfo=datetime.UTC)
+    Term.objects.filter(pk=term.pk).update(take_down_at=moment, review_by=datetime.date(2027, 5, 1))
+
+    glossary_import(data=glossary_file(term_record("evals", "Evals", summary="New.")))
+
+    term.refresh_from_db()
+    assert (term.summary, term.take_down_at, term.review_by) == (
+        "New.",
+        moment,
+        datetime.date(2027, 5, 1),
+    )
+
+
+def test_bad_workflow_fields_are_refused_naming_the_term_and_the_field():
+    problems = import_problems(
+        glossary_file(
+            term_record("a", "A", review_by="next spring"),
+            term_record("b", "B", go_live_at="2027-02-30T09:00:00Z"),
+            term_record("c", "C", take_down_at=1700000000),
+            term_record("d", "D", reviewed_at="yesterday"),
+            term_record("e", "E", status="scheduled"),
+            term_record("f", "F", status="live"),
+            term_record("g", "G", review_by="2027-02-30"),
+        )
+    )
+
+    assert problems == {
+        ("term", "a", "review_by"): ["must be an ISO 8601 date such as 2027-06-30"],
+        ("term", "b", "go_live_at"): ["must be an ISO 8601 date and time"],
+        ("term", "c", "take_down_at"): ["must be an ISO 8601 date and time"],
+        ("term", "d", "reviewed_at"): ["must be an ISO 8601 date and time"],
+        ("term", "e", "go_live_at"): ["is required when the status is scheduled"],
+        ("term", "f", "status"): [
+            "must be one of draft, review, scheduled, published, archived, not 'live'"
+        ],
+        ("term", "g", "review_by"): ["must be an ISO 8601 date such as 2027-06-30"],
+    }
+    assert_nothing_stored()
+
+
+def test_export_and_import_leave_working_copies_out(editor):
+    entry = TermFactory(slug="evals", title="Evals", category=CategoryFactory(slug="safety"))
+    copy = working_copy_start(entry=entry, user=editor)
+    Term.objects.filter(pk=copy.pk).update(summary="Unpublished change.")
+
+    exported = glossary_export()
+    assert [term["slug"] for term in exported["terms"]] == ["evals"]
+    assert exported["terms"][0]["summary"] == entry.summary
+
+    glossary_import(data=glossary_file(term_record("evals", "Evals", summary="Imported.")))
+
+    assert Term.objects.get(pk=entry.pk).summary == "Imported."
+    assert Term.objects.get(pk=copy.pk).summary == "Unpublished change."

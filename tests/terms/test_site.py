@@ -248,7 +248,7 @@ def test_a_call_to_action_stored_with_a_format_width_cannot_blow_up_the_page(cli
 
 
 def test_the_term_page_runs_a_fixed_number_of_queries(
-    client, full_term, django_assert_max_num_queries
+    client, full_term, django_assert_max_num_queries, next_scheduled_change_known
 ):
     with django_assert_max_num_queries(6):  # term_page's five, and the site settings
         client.get("/glossary/mechanistic-interpretability/")
@@ -509,7 +509,7 @@ def test_bad_parameters_are_a_400_that_says_what_is_wrong(client, small_glossary
 
 
 def test_the_index_runs_as_many_queries_for_many_terms_as_for_a_few(
-    client, django_assert_max_num_queries
+    client, django_assert_max_num_queries, next_scheduled_change_known
 ):
     def queries() -> int:
         cache.clear()
@@ -546,7 +546,7 @@ def test_an_unknown_category_is_not_found(client):
 
 
 def test_the_category_page_runs_a_fixed_number_of_queries(
-    client, full_term, django_assert_max_num_queries
+    client, full_term, django_assert_max_num_queries, next_scheduled_change_known
 ):
     TermFactory.create_batch(10, category=full_term.category)
 

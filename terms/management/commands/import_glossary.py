@@ -3,7 +3,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from terms.services import GlossaryImportError, ImportReport, glossary_import
+from terms.services import IMPORT_COMMAND, GlossaryImportError, glossary_import
 
 
 class Command(BaseCommand):
@@ -22,14 +22,14 @@ class Command(BaseCommand):
     def handle(self, *args, file, dry_run, **options):
         data = self.read(file)
         try:
-            report = glossary_import(data=data, dry_run=dry_run)
+            report = glossary_import(data=data, dry_run=dry_run, actor_name=IMPORT_COMMAND)
         except GlossaryImportError as error:
             for problem in error.report.errors:
                 self.stderr.write(self.style.ERROR(str(problem)))
             raise CommandError(str(error)) from error
         if options["verbosity"] >= 1:
             prefix = "Dry run, nothing stored. Would have: " if dry_run else ""
-            self.stdout.write(self.style.SUCCESS(prefix + summarize(report)))
+            self.stdout.write(self.style.SUCCESS(prefix + report.summary() + "."))
 
     def read(self, file):
         try:
@@ -44,17 +44,3 @@ class Command(BaseCommand):
                 f"{file} is not valid JSON "
                 f"(line {error.lineno}, column {error.colno}: {error.msg})."
             ) from error
-
-
-def summarize(report: ImportReport) -> str:
-    parts = []
-    for kind, plural in (
-        ("category", "categories"),
-        ("reference", "references"),
-        ("term", "terms"),
-    ):
-        parts.append(
-            f"{plural}: {report.created[kind]} created, {report.updated[kind]} updated, "
-            f"{report.unchanged[kind]} unchanged"
-        )
-    return "; ".join(parts) + "."

@@ -7,12 +7,13 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from terms.roles import ADVISORY_TEAM, EDITORS
+from terms.roles import ADVISORY_TEAM, EDITORS, PUBLISHERS
 
 DEMO_GLOSSARY = Path(__file__).resolve().parents[2] / "demo" / "glossary.json"
 DEMO_USERS = [
     # username, password, superuser, groups
     ("editor", "editor", False, [EDITORS]),
+    ("publisher", "publisher", False, [EDITORS, PUBLISHERS]),
     ("advisor", "advisor", False, [ADVISORY_TEAM]),
     ("admin", "admin", True, []),
 ]
@@ -21,7 +22,8 @@ DEMO_USERS = [
 class Command(BaseCommand):
     help = (
         "Development only: load the demo glossary and create the demo logins "
-        "(editor/editor in Editors, advisor/advisor in the Advisory team, admin/admin). "
+        "(editor/editor in Editors, publisher/publisher in Editors and Publishers, "
+        "advisor/advisor in the Advisory team, admin/admin). "
         "Refuses to run with DEBUG off."
     )
 
@@ -41,6 +43,7 @@ class Command(BaseCommand):
         if options["verbosity"] >= 1:
             self.stdout.write(
                 self.style.SUCCESS(
-                    "Demo logins ready: editor/editor, advisor/advisor, admin/admin."
+                    "Demo logins ready: editor/editor, publisher/publisher, advisor/advisor, "
+                    "admin/admin."
                 )
             )
