@@ -418,14 +418,7 @@ FAQ_FIELDS = {"question", "answer"}
 CTA_FIELDS = {"heading", "body"}
 
 
-def glossary_import(
-    *,
-    data: Any,
-    dry_run: bool = False,
-    user=None,
-    actor_name: str = "",
-    source: str = Term.Source.IMPORT,
-) -> ImportReport:
+def glossary_import(*, data: Any, dry_run: bool = False) -> ImportReport:
     """Import a glossary file (already parsed from JSON), all or nothing.
 
     Records are matched by identity (slug, or key for references) and rewritten only
@@ -434,21 +427,19 @@ def glossary_import(
     import is rolled back and ``GlossaryImportError`` is raised.
 
     Each term created or changed gets a revision (source "import"), and the import one
-    audit entry with its counts, by ``user`` or else ``actor_name`` (the import command
-    when neither is given).
+    audit entry with its counts, by the import command.
     """
     report = ImportReport()
     with transaction.atomic():
         with search_words_batched():
-            _GlossaryImporter(report, user=user).run(data)
+            _GlossaryImporter(report).run(data)
         if report.errors or dry_run:
             transaction.set_rollback(True)
         else:
             audit_record(
                 AuditEntry.Action.IMPORT,
-                source=source,
-                user=user,
-                actor_name=actor_name or ("" if user is not None else IMPORT_COMMAND),
+                source=Term.Source.IMPORT,
+                actor_name=IMPORT_COMMAND,
                 target_type="glossary",
                 target_repr=FORMAT_NAME,
                 detail=report.summary(),
@@ -459,9 +450,8 @@ def glossary_import(
 
 
 class _GlossaryImporter:
-    def __init__(self, report: ImportReport, *, user=None):
+    def __init__(self, report: ImportReport):
         self.report = report
-        self.user = user
         self._review_by = None
 
     def review_by(self) -> datetime.date:
@@ -606,7 +596,7 @@ class _GlossaryImporter:
                 continue
             self.count("term", created=created, changed=changed or children_changed)
             if created or changed or children_changed:
-                record_revision(term, user=self.user, source=Term.Source.IMPORT, comment="Imported")
+                record_revision(term, source=Term.Source.IMPORT, comment="Imported")
 
     def identified(self, kind: str, records: list):
         """Yield (record, identity) for each record with an identity not seen before."""
@@ -954,18 +944,11 @@ def _unique_reference_key(values: dict) -> str:
 # Export -------------------------------------------------------------------------------
 
 
-def glossary_export(
-    *,
-    statuses: list[str] | None = None,
-    user=None,
-    actor_name: str = "",
-    source: str = Term.Source.COMMAND,
-) -> dict:
+def glossary_export(*, statuses: list[str] | None = None) -> dict:
     """The whole glossary (or the terms with the given statuses) in the interchange format.
 
     Entries only: a live entry's working copy holds unpublished changes, not an entry of
-    its own. Recorded in the audit log (by ``user``, else ``actor_name``, else the export
-    command)."""
+    its own. Recorded in the audit log, by the export command."""
     terms = (
         Term.objects.entries()
         .select_related("category")
@@ -977,9 +960,8 @@ def glossary_export(
     exported_slugs = {term.slug for term in terms}
     audit_record(
         AuditEntry.Action.EXPORT,
-        source=source,
-        user=user,
-        actor_name=actor_name or ("" if user is not None else EXPORT_COMMAND),
+        source=Term.Source.COMMAND,
+        actor_name=EXPORT_COMMAND,
         target_type="glossary",
         target_repr=FORMAT_NAME,
         detail=f"terms: {len(terms)}"

@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand
 
 from terms.models import Term
-from terms.services import EXPORT_COMMAND, glossary_export
+from terms.services import glossary_export
 
 
 class Command(BaseCommand):
@@ -19,14 +19,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, output, status, **options):
-        text = (
-            json.dumps(
-                glossary_export(statuses=status, actor_name=EXPORT_COMMAND),
-                ensure_ascii=False,
-                indent=2,
-            )
-            + "\n"
-        )
+        text = json.dumps(glossary_export(statuses=status), ensure_ascii=False, indent=2) + "\n"
         if output:
             with open(output, "w", encoding="utf-8") as handle:
                 handle.write(text)

@@ -3,7 +3,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from terms.services import IMPORT_COMMAND, GlossaryImportError, glossary_import
+from terms.services import GlossaryImportError, glossary_import
 
 
 class Command(BaseCommand):
@@ -22,7 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args, file, dry_run, **options):
         data = self.read(file)
         try:
-            report = glossary_import(data=data, dry_run=dry_run, actor_name=IMPORT_COMMAND)
+            report = glossary_import(data=data, dry_run=dry_run)
         except GlossaryImportError as error:
             for problem in error.report.errors:
                 self.stderr.write(self.style.ERROR(str(problem)))
