@@ -85,18 +85,13 @@ def schedules_apply_due(now: datetime.datetime | None = None) -> int:
 def _apply(term: Term, *, now: datetime.datetime) -> int:
     applied = 0
     if term.status == Term.Status.SCHEDULED and term.go_live_at <= now:
-        take_down_at = term.take_down_at
-        copy = term.is_working_copy
         try:
+            # A working copy's take-down time becomes its entry's (working_copy_publish).
             term = term_publish(term=term, user=None, source=Term.Source.SCHEDULE)
         except ValidationError as error:
             _go_live_failed(term, error)
             return 0
         applied += 1
-        if copy and take_down_at and term.take_down_at != take_down_at:
-            # The copy's take-down time is its entry's now.
-            term.take_down_at = take_down_at
-            term.save(update_fields=["take_down_at", "updated_at"])
     if term.take_down_at is not None and term.take_down_at <= now:
         term_archive(term=term, user=None, source=Term.Source.SCHEDULE)
         if term.is_working_copy:

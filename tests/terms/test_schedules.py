@@ -229,6 +229,22 @@ def test_a_scheduled_working_copy_is_written_onto_its_live_entry(clock, editor):
     assert not Term.objects.filter(pk=copy.pk).exists()
 
 
+def test_a_scheduled_working_copy_gives_its_take_down_time_to_its_live_entry(clock, editor):
+    entry = TermFactory()
+    copy = working_copy_start(entry=entry, user=editor)
+    take_down_at = LATER + datetime.timedelta(days=7)
+    Term.objects.filter(pk=copy.pk).update(
+        status="scheduled", go_live_at=LATER, take_down_at=take_down_at
+    )
+
+    clock.move_to(LATER)
+    assert schedules_apply_due() == 1
+
+    entry.refresh_from_db()
+    assert (entry.status, entry.take_down_at) == ("published", take_down_at)
+    assert next_scheduled_change() == take_down_at
+
+
 def test_a_scheduled_term_that_cannot_be_published_goes_back_to_draft_and_says_why(clock):
     term = TermFactory(status="scheduled", go_live_at=LATER, definition="")
 
