@@ -8,7 +8,6 @@ from django.db import connection
 from rest_framework.throttling import AnonRateThrottle
 
 from glossary_project.httpcache import schedule
-from glossary_project.httpcache.generation import known_value
 from terms.roles import ADVISORY_TEAM, EDITORS, PUBLISHERS
 
 from .factories import UserFactory
@@ -66,7 +65,7 @@ def next_scheduled_change_known(db):
     """For tests that count a request's queries: the next scheduled change is looked up
     once per content generation and process, like the generation check, not per request
     (and tests that never commit keep one generation), so look it up before measuring."""
-    schedule.changes_due(known_value())
+    schedule.changes_due()
 
 
 @pytest.fixture

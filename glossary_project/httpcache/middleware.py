@@ -1,7 +1,7 @@
 from django.conf import settings
 
 from . import schedule
-from .generation import LAZY, known_value, pinned_generation
+from .generation import LAZY, pinned_generation
 from .responses import answer_from_cache, store
 from .state import request_state
 
@@ -39,5 +39,5 @@ class ScheduledChangesMiddleware:
     def __call__(self, request):
         state = request_state(request)
         if not state.generation_resolved and not request.path.startswith(self.skipped):
-            schedule.changes_due(known_value())
+            schedule.changes_due()
         return self.get_response(request)

@@ -21,7 +21,7 @@ from django.utils.http import parse_http_date_safe
 
 from ..headers import with_response_headers
 from . import schedule
-from .generation import Generation, changed_in_this_transaction, known_value, resolve
+from .generation import Generation, changed_in_this_transaction, resolve
 from .state import request_state
 from .throttle import count_request
 
@@ -55,7 +55,7 @@ def answer_from_cache(request) -> HttpResponse | None:
     generation = resolve(verdict.read)
     if generation is None:
         state.degraded.add("database")
-    elif schedule.changes_due(known_value()):
+    elif schedule.changes_due():
         generation = None  # stale: the changes just applied moved it
     state.generation, state.generation_resolved = generation, True
     if not verdict.allowed:

@@ -20,6 +20,7 @@ from django.db import DatabaseError
 from django.utils.module_loading import import_string
 
 from .breaker import breaker_for
+from .generation import known_value
 
 logger = logging.getLogger("glossary.httpcache")
 
@@ -55,16 +56,17 @@ def _next_moment() -> float | None:
     return NEVER if moment is None else moment.timestamp()
 
 
-def changes_due(generation_value: int | None) -> bool:
-    """Whether a scheduled change came due for content of ``generation_value`` (the
-    generation this process last learned from the database, ``generation.known_value``:
-    a change elsewhere reaches it within CONTENT_GENERATION_CHECK_SECONDS) and has
-    just been applied: then this request must be answered without any cache. One tuple
-    read and one comparison when nothing is due. If applying fails (the database is
-    unreachable, say), that is logged once and the request is served as usual."""
+def changes_due() -> bool:
+    """Whether a scheduled change came due for the content of the generation this process
+    last learned from the database (``generation.known_value``: a change elsewhere
+    reaches it within CONTENT_GENERATION_CHECK_SECONDS) and has just been applied: then
+    this request must be answered without any cache. One tuple read and one comparison
+    when nothing is due. If applying fails (the database is unreachable, say), that is
+    logged once and the request is served as usual."""
     global _known
-    known_value, moment = _known
-    if known_value != generation_value:
+    generation_value = known_value()
+    seen_value, moment = _known
+    if seen_value != generation_value:
         found = _next_moment()
         if found is None:
             return False
