@@ -385,8 +385,9 @@ class Term(TimeStampedModel):
         stored = getattr(self, "_stored_slug", None)
         if not adding and stored == self.slug:
             return
-        # Renamed back to a slug it had: that is its address again, not a redirect.
-        FormerSlug.objects.filter(slug=self.slug, term=self).delete()
+        if not adding:
+            # Renamed back to a slug it had: that is its address again, not a redirect.
+            FormerSlug.objects.filter(slug=self.slug, term=self).delete()
         if stored and stored != self.slug:
             former, created = FormerSlug.objects.get_or_create(slug=stored, defaults={"term": self})
             if not created and former.term_id != self.pk and self.is_published:
