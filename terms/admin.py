@@ -1038,9 +1038,8 @@ class TermAdmin(AuditedDeleteAdmin):
 
     @admin.action(description=_("Mark selected terms as reviewed"), permissions=["change"])
     def mark_reviewed_selected(self, request, queryset):
-        entry_ids = {copy_of or pk for pk, copy_of in queryset.values_list("pk", "draft_of")}
         reviewed = 0
-        for entry in Term.objects.filter(pk__in=entry_ids):
+        for entry in queryset:  # entries only (get_queryset)
             term_mark_reviewed(term=entry, user=request.user, source=Term.Source.ADMIN)
             reviewed += 1
         self.message_user(
