@@ -914,6 +914,15 @@ class TermAdmin(AuditedDeleteAdmin):
             raise PermissionDenied
         return term, history.entry_of(term)
 
+    def term_to_change(self, request, object_id) -> Term:
+        """The term asked for (an entry or a working copy), to change; 404 or 403."""
+        term = self.get_object(request, unquote(object_id))
+        if term is None:
+            raise Http404
+        if not self.has_change_permission(request, term):
+            raise PermissionDenied
+        return term
+
     # Review and scheduling -------------------------------------------------------------
     # Who may publish, the review steps and the schedule (README "Review and scheduling").
     # Publishing, taking down and scheduling need terms.publish_term, by every path.
@@ -971,11 +980,9 @@ class TermAdmin(AuditedDeleteAdmin):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         step_form = REVIEW_STEP_FORMS.get(step)
-        term = self.get_object(request, unquote(object_id))
-        if step_form is None or term is None:
+        if step_form is None:
             raise Http404
-        if not self.has_change_permission(request, term):
-            raise PermissionDenied
+        term = self.term_to_change(request, object_id)
         if step != "submit" and not self.has_publish_permission(request):
             raise PermissionDenied
         form = step_form(request.POST)
@@ -1062,11 +1069,7 @@ class TermAdmin(AuditedDeleteAdmin):
         """The change form's "Mark as reviewed" button (a POST; the page's object tools)."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        term = self.get_object(request, unquote(object_id))
-        if term is None:
-            raise Http404
-        if not self.has_change_permission(request, term):
-            raise PermissionDenied
+        term = self.term_to_change(request, object_id)
         entry = term_mark_reviewed(term=term, user=request.user, source=Term.Source.ADMIN)
         self.message_user(
             request,
