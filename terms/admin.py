@@ -358,6 +358,12 @@ class UnpublishedChangesFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _refusal(error: ValidationError | PermissionDenied) -> str:
+    """Why term_publish refused, in one line (its ValidationError's messages, or the
+    PermissionDenied's reason)."""
+    return " ".join(error.messages if isinstance(error, ValidationError) else [str(error)])
+
+
 @dataclass
 class _Saved:
     """What a save from the term form did beyond storing it (TermAdmin.save_related),
@@ -708,8 +714,7 @@ class TermAdmin(AuditedDeleteAdmin):
                     term=term, user=request.user, source=Term.Source.ADMIN
                 )
             except (ValidationError, PermissionDenied) as error:
-                reasons = error.messages if isinstance(error, ValidationError) else [str(error)]
-                saved.refusal = " ".join(reasons)
+                saved.refusal = _refusal(error)
             else:
                 if comment:
                     latest = TermRevision.objects.filter(entry_id=term.entry_id).first()
@@ -1014,11 +1019,10 @@ class TermAdmin(AuditedDeleteAdmin):
             try:
                 term_publish(term=term, user=request.user)
             except (ValidationError, PermissionDenied) as error:
-                reasons = " ".join(getattr(error, "messages", [str(error)]))
                 self.message_user(
                     request,
                     _("“%(term)s” was not published: %(reasons)s")
-                    % {"term": term.title, "reasons": reasons},
+                    % {"term": term.title, "reasons": _refusal(error)},
                     messages.ERROR,
                 )
             else:
