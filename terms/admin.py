@@ -358,6 +358,12 @@ class UnpublishedChangesFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _refusal(error: ValidationError | PermissionDenied) -> str:
+    """Why term_publish refused, in one line (its ValidationError's messages, or the
+    PermissionDenied's reason)."""
+    return " ".join(error.messages if isinstance(error, ValidationError) else [str(error)])
+
+
 @dataclass
 class _Saved:
     """What a save from the term form did beyond storing it (TermAdmin.save_related),
@@ -708,8 +714,7 @@ class TermAdmin(AuditedDeleteAdmin):
                     term=term, user=request.user, source=Term.Source.ADMIN
                 )
             except (ValidationError, PermissionDenied) as error:
-                reasons = error.messages if isinstance(error, ValidationError) else [str(error)]
-                saved.refusal = " ".join(reasons)
+                saved.refusal = _refusal(error)
             else:
                 if comment:
                     latest = TermRevision.objects.filter(entry_id=term.entry_id).first()
@@ -914,6 +919,15 @@ class TermAdmin(AuditedDeleteAdmin):
             raise PermissionDenied
         return term, history.entry_of(term)
 
+    def term_to_change(self, request, object_id) -> Term:
+        """The term asked for (an entry or a working copy), to change; 404 or 403."""
+        term = self.get_object(request, unquote(object_id))
+        if term is None:
+            raise Http404
+        if not self.has_change_permission(request, term):
+            raise PermissionDenied
+        return term
+
     # Review and scheduling -------------------------------------------------------------
     # Who may publish, the review steps and the schedule (README "Review and scheduling").
     # Publishing, taking down and scheduling need terms.publish_term, by every path.
@@ -971,11 +985,9 @@ class TermAdmin(AuditedDeleteAdmin):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         step_form = REVIEW_STEP_FORMS.get(step)
-        term = self.get_object(request, unquote(object_id))
-        if step_form is None or term is None:
+        if step_form is None:
             raise Http404
-        if not self.has_change_permission(request, term):
-            raise PermissionDenied
+        term = self.term_to_change(request, object_id)
         if step != "submit" and not self.has_publish_permission(request):
             raise PermissionDenied
         form = step_form(request.POST)
@@ -1007,11 +1019,10 @@ class TermAdmin(AuditedDeleteAdmin):
             try:
                 term_publish(term=term, user=request.user)
             except (ValidationError, PermissionDenied) as error:
-                reasons = " ".join(getattr(error, "messages", [str(error)]))
                 self.message_user(
                     request,
                     _("“%(term)s” was not published: %(reasons)s")
-                    % {"term": term.title, "reasons": reasons},
+                    % {"term": term.title, "reasons": _refusal(error)},
                     messages.ERROR,
                 )
             else:
@@ -1038,9 +1049,8 @@ class TermAdmin(AuditedDeleteAdmin):
 
     @admin.action(description=_("Mark selected terms as reviewed"), permissions=["change"])
     def mark_reviewed_selected(self, request, queryset):
-        entry_ids = {copy_of or pk for pk, copy_of in queryset.values_list("pk", "draft_of")}
         reviewed = 0
-        for entry in Term.objects.filter(pk__in=entry_ids):
+        for entry in queryset:  # entries only (get_queryset)
             term_mark_reviewed(term=entry, user=request.user, source=Term.Source.ADMIN)
             reviewed += 1
         self.message_user(
@@ -1063,11 +1073,7 @@ class TermAdmin(AuditedDeleteAdmin):
         """The change form's "Mark as reviewed" button (a POST; the page's object tools)."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        term = self.get_object(request, unquote(object_id))
-        if term is None:
-            raise Http404
-        if not self.has_change_permission(request, term):
-            raise PermissionDenied
+        term = self.term_to_change(request, object_id)
         entry = term_mark_reviewed(term=term, user=request.user, source=Term.Source.ADMIN)
         self.message_user(
             request,

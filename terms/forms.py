@@ -44,6 +44,8 @@ def former_slug_warning(slug: str, *, term_id: int | None, published: bool) -> s
     )
 
 
+# The statuses anyone who edits may give a term (the others are PUBLISHER_STATUSES).
+EDITOR_STATUSES = (Term.Status.DRAFT, Term.Status.REVIEW)
 TAKE_DOWN_NEEDS_PERMISSION = gettext_lazy(
     "Taking a published term off the site needs the publish permission."
 )
@@ -82,7 +84,7 @@ class TermAdminForm(forms.ModelForm):
         self.stored_status = self.instance.status if self.instance.pk else None
         status = self.fields.get("status")
         if status is not None and not self.may_publish:
-            allowed = [Term.Status.DRAFT, Term.Status.REVIEW]
+            allowed = [*EDITOR_STATUSES]
             if self.stored_status in PUBLISHER_STATUSES:
                 allowed.append(self.stored_status)  # shown as it is, kept only if allowed
             # Offered: only these. Accepted by the field: any status, so that a crafted
@@ -149,11 +151,7 @@ class TermAdminForm(forms.ModelForm):
             if (
                 unchanged
                 and self.stored_status == Term.Status.SCHEDULED
-                and status
-                in (
-                    Term.Status.DRAFT,
-                    Term.Status.REVIEW,
-                )
+                and status in EDITOR_STATUSES
             ):
                 cleaned["go_live_at"] = None  # set back by hand: unscheduled
             elif status in (Term.Status.PUBLISHED, Term.Status.ARCHIVED):
@@ -173,11 +171,7 @@ class TermAdminForm(forms.ModelForm):
         if (
             take_down_at
             and not live_entry
-            and status
-            not in (
-                Term.Status.PUBLISHED,
-                Term.Status.SCHEDULED,
-            )
+            and status not in (Term.Status.PUBLISHED, Term.Status.SCHEDULED)
         ):
             self.add_error(
                 "take_down_at", _("Only a published or scheduled term can be taken down.")

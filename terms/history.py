@@ -81,12 +81,11 @@ def entry_revisions(entry: Term) -> QuerySet[TermRevision]:
 
 
 def revision_label(term_revision: TermRevision) -> str:
-    """ "working copy", "live", or what the entry was then (draft, in review...)."""
+    """ "working copy", "live", or what the entry was then (draft, in review...); for a
+    row of entry_revisions, which prefetches the term's version."""
     if term_revision.of_working_copy:
         return _("working copy")
-    versions = getattr(term_revision.revision, "term_versions", None)
-    if versions is None:
-        versions = _versions_of(term_revision.revision, Term)
+    versions = term_revision.revision.term_versions
     status = versions[0].field_dict.get("status") if versions else None
     if status in (None, Term.Status.PUBLISHED):
         return _("live")

@@ -21,7 +21,7 @@ register = template.Library()
 def review_alert(context) -> dict:
     """How many entries await review, linking to them; only for those who may publish."""
     request = context.get("request")
-    if request is None or not request.user.has_perm("terms.publish_term"):
+    if request is None or not may_publish(request.user):
         return {"shown": False}
     query = urlencode({AwaitingReviewFilter.parameter_name: AwaitingReviewFilter.AWAITING})
     return {

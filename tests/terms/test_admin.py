@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from advisory.models import LeadRouting
 from terms.models import FAQ, KeyConsideration, SiteSettings, Term, TermReference
+from terms.services import working_copy_start
 
 from ..factories import (
     CategoryFactory,
@@ -262,6 +263,25 @@ def test_the_term_list_shows_what_each_term_is_missing(editor_client):
     assert admin.missing(rows["Bare"]) == (
         "why it matters, key considerations (0 of 3), FAQ, reference"
     )
+
+
+def test_the_term_list_takes_the_same_queries_however_many_rows_it_shows(
+    editor_client, django_assert_num_queries
+):
+    # Its columns (state, missing, review by) read annotations, never a query per row.
+    TermFactory()
+    url = reverse("admin:terms_term_changelist")
+    with django_assert_num_queries(8):
+        assert editor_client.get(url).status_code == 200
+    for number in range(3):
+        entry = TermFactory(title=f"More {number}")
+        KeyConsiderationFactory(term=entry)
+        FAQFactory(term=entry)
+        TermReferenceFactory(term=entry)
+        working_copy_start(entry=entry)
+    with django_assert_num_queries(8):
+        response = editor_client.get(url)
+    assert len(response.context["cl"].result_list) == 4
 
 
 def test_the_missing_content_filter_finds_terms_without_references(editor_client):

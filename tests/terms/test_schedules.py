@@ -123,6 +123,7 @@ def test_editors_see_the_schedule_but_cannot_set_it(editor_client):
     term = TermFactory(status="draft")
     page = editor_client.get(change_url(term))
     assert {"go_live_at", "take_down_at"}.isdisjoint(page.context["adminform"].form.fields)
+    assert {"go_live_at", "take_down_at"} <= set(page.context["adminform"].readonly_fields)
 
     data = term_form(term.category, status="draft", **schedule_fields(go_live_at=LATER))
     editor_client.post(change_url(term), data)
