@@ -17,6 +17,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from glossary_project.admin import ReadOnlyAdminMixin
 from glossary_project.spreadsheets import csv_cell
 from terms.roles import ADVISORY_TEAM
 
@@ -404,7 +405,7 @@ class LeadRoutingAdmin(admin.ModelAdmin):
 
 
 @admin.register(LeadRoutingChange)
-class LeadRoutingChangeAdmin(admin.ModelAdmin):
+class LeadRoutingChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The record of changes to the lead routing, read-only for everyone."""
 
     list_display = ["changed_at", "changed_by_name", "field", "before", "after", "notice"]
@@ -424,15 +425,6 @@ class LeadRoutingChangeAdmin(admin.ModelAdmin):
         "notice_error",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("before"))
     def before(self, change):

@@ -29,14 +29,7 @@ def team_recipients() -> list[str]:
 def routed_to(recipients: str) -> list[str]:
     """Who a lead routing list sends inquiries to: its addresses, else, when it is empty,
     the Advisory team members' own (ADVISORY_NOTIFY_EMAILS aside)."""
-    configured = recipient_list(recipients)
-    if configured:
-        return configured
-    return team_member_addresses()
-
-
-def team_member_addresses() -> list[str]:
-    return member_addresses(ADVISORY_TEAM)
+    return recipient_list(recipients) or member_addresses(ADVISORY_TEAM)
 
 
 def team_message(inquiry: Inquiry, *, message_id: str) -> EmailMessage:

@@ -292,7 +292,7 @@ class LeadRouting(models.Model):
         return routing
 
     def clean(self) -> None:
-        addresses = []
+        addresses: dict[str, str] = {}  # each once, ignoring case, in order
         for line in self.inquiry_recipients.splitlines():
             address = line.strip()
             if not address:
@@ -309,8 +309,7 @@ class LeadRouting(models.Model):
                         )
                     }
                 ) from error
-            if address.casefold() not in (known.casefold() for known in addresses):
-                addresses.append(address)
+            addresses.setdefault(address.casefold(), address)
         if len(addresses) > RECIPIENTS_MAX:
             raise ValidationError(
                 {
@@ -323,7 +322,7 @@ class LeadRouting(models.Model):
             )
         # Stored as read: one address a line, no blanks or repeats; a change is a change
         # of who is told, not of spacing.
-        self.inquiry_recipients = "\n".join(addresses)
+        self.inquiry_recipients = "\n".join(addresses.values())
 
     def inquiry_recipient_list(self) -> list[str]:
         return recipient_list(self.inquiry_recipients)

@@ -11,7 +11,8 @@ from .services import InquiryInvalid, InquiryRateLimited, inquiry_submit
 
 
 def client_address(request) -> str:
-    """The visitor's address, read the same way as the API's throttle (NUM_PROXIES)."""
+    """The client's address as the API throttle, the inquiry limit and the admin login
+    throttle read it: behind NUM_PROXIES proxies, from X-Forwarded-For; else the connection's."""
     return BaseThrottle().get_ident(request)
 
 

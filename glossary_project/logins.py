@@ -2,9 +2,10 @@
 
 Axes counts failed logins per account and per client address and, past
 AXES_FAILURE_LIMIT, refuses that account or address for AXES_COOLOFF_TIME, the right
-password included. These functions tell it where the client is (the same way as the
-rest of the site), what to write in the logs (no user name, address or user agent) and
-what a locked-out person sees (the login page, saying why and for how long).
+password included. It reads where the client is as the rest of the site does
+(settings.AXES_CLIENT_IP_CALLABLE names advisory.views.client_address); these functions
+tell it what to write in the logs (no user name, address or user agent) and what a
+locked-out person sees (the login page, saying why and for how long).
 """
 
 from django.conf import settings
@@ -17,13 +18,6 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
-from rest_framework.throttling import BaseThrottle
-
-
-def client_address(request) -> str:
-    """The client's address as the API throttle and the inquiry limit read it: behind
-    NUM_PROXIES proxies, from X-Forwarded-For; else the connection's."""
-    return BaseThrottle().get_ident(request)
 
 
 def client_description(username, ip_address, user_agent, path_info, request) -> str:

@@ -294,7 +294,7 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 # Failed attempts are kept for the cool-off only; successful logins are not recorded.
 AXES_DISABLE_ACCESS_LOG = True
-AXES_CLIENT_IP_CALLABLE = "glossary_project.logins.client_address"
+AXES_CLIENT_IP_CALLABLE = "advisory.views.client_address"
 AXES_CLIENT_STR_CALLABLE = "glossary_project.logins.client_description"
 AXES_LOCKOUT_CALLABLE = "glossary_project.logins.locked_out"
 

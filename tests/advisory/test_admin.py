@@ -312,6 +312,31 @@ def test_a_recipient_that_is_not_an_email_address_is_refused_next_to_the_field(t
     assert not LeadRoutingChange.objects.exists()
 
 
+def test_an_address_written_again_in_another_case_is_kept_once_as_first_written(team_client):
+    response = team_client.post(
+        ROUTING, {"inquiry_recipients": "Lead@Example.org\n\n team@example.org \nLEAD@example.org"}
+    )
+    assert response.status_code == 302
+    assert LeadRouting.load().inquiry_recipients == "Lead@Example.org\nteam@example.org"
+
+
+def test_more_than_twenty_different_addresses_are_refused_next_to_the_field(team_client):
+    twenty = [f"lead{number}@example.org" for number in range(20)]
+    response = team_client.post(
+        ROUTING, {"inquiry_recipients": "\n".join([*twenty, "LEAD0@example.org"])}
+    )
+    assert response.status_code == 302  # twenty, one of them twice
+
+    response = team_client.post(
+        ROUTING, {"inquiry_recipients": "\n".join([*twenty, "lead20@example.org"])}
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["inquiry_recipients"] == [
+        "Write at most 20 addresses (there are 21)."
+    ]
+    assert LeadRouting.load().inquiry_recipients == "\n".join(twenty)
+
+
 def test_the_record_of_changes_cannot_be_edited_added_or_deleted_even_by_a_superuser(
     client, superuser
 ):

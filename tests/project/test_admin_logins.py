@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.throttling import BaseThrottle
 
-from glossary_project.logins import client_address
+from advisory.views import client_address
 from terms.roles import EDITORS
 
 from ..factories import UserFactory
