@@ -28,6 +28,7 @@ from django.utils.timesince import timeuntil
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from glossary_project.admin import ReadOnlyAdminMixin
 from glossary_project.httpcache.generation import pinned_generation, private_generation
 from glossary_project.spreadsheets import Echo, csv_cell
 
@@ -1191,7 +1192,7 @@ AUDIT_CSV_COLUMNS = [
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit log: read by Publishers and superusers (``terms.view_auditentry``), never
     written here, by anyone; the list, as filtered, downloads as CSV."""
 
@@ -1213,15 +1214,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
     readonly_fields = fields
     actions = None
     list_per_page = 100
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         return [
