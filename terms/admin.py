@@ -667,7 +667,7 @@ class TermAdmin(AuditedDeleteAdmin):
 
     def working_copy_to_edit(self, request, entry: Term) -> Term | None:
         """The entry's working copy, started for an editor opening a published entry."""
-        copy = Term.objects.filter(draft_of=entry).first()
+        copy = entry.current_working_copy()
         if copy is None and entry.is_published and self.has_change_permission(request, entry):
             copy = working_copy_start(entry=entry, user=request.user, source=Term.Source.ADMIN)
         if copy is not None and not self.has_change_permission(request, copy):
@@ -813,7 +813,7 @@ class TermAdmin(AuditedDeleteAdmin):
         term, entry = self.term_and_entry(request, object_id)
         paginator = Paginator(history.entry_revisions(entry), HISTORY_PER_PAGE)
         page = paginator.get_page(request.GET.get("page"))
-        copy = Term.objects.filter(draft_of=entry).first()
+        copy = entry.current_working_copy()
         rows = [
             {
                 "revision": term_revision.revision,
@@ -864,7 +864,7 @@ class TermAdmin(AuditedDeleteAdmin):
         if pick == "live":
             return history.snapshot_of_term(entry, label=_("live now"))
         if pick == "copy":
-            copy = Term.objects.filter(draft_of=entry).first()
+            copy = entry.current_working_copy()
             if copy is None:
                 raise Http404(_("This term has no working copy."))
             return history.snapshot_of_term(copy, label=_("working copy now"))

@@ -418,6 +418,10 @@ class Term(TimeStampedModel):
     def is_working_copy(self) -> bool:
         return self.draft_of_id is not None
 
+    def current_working_copy(self) -> "Term | None":
+        """This entry's working copy, if it has one (read afresh, never a cached relation)."""
+        return Term.objects.filter(draft_of=self).first()
+
     @property
     def entry_id(self) -> int | None:
         """The id of the glossary entry this term is (or is the working copy of)."""

@@ -44,7 +44,7 @@ def review_target(term: Term) -> Term | None:
     none: nothing to review), else the term itself."""
     if term.is_working_copy or term.status != Term.Status.PUBLISHED:
         return term
-    return Term.objects.filter(draft_of=term).first()
+    return term.current_working_copy()
 
 
 @transaction.atomic
@@ -163,7 +163,7 @@ def review_note_message(note: ReviewNote) -> EmailMessage | None:
     if not to:
         return None
     entry = note.entry
-    shown = Term.objects.filter(draft_of=entry).first() or entry
+    shown = entry.current_working_copy() or entry
     context = {
         "note": note,
         "term": shown,

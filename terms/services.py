@@ -161,7 +161,7 @@ def working_copy_start(*, entry: Term, user=None, source: str = Term.Source.ADMI
     entry = Term.objects.select_for_update().get(pk=entry.pk)
     if entry.is_working_copy:
         return entry
-    existing = Term.objects.filter(draft_of=entry).first()
+    existing = entry.current_working_copy()
     if existing is not None:
         return existing
     copy = Term(draft_of=entry, status=Term.Status.DRAFT, published_at=entry.published_at)
@@ -234,7 +234,7 @@ def revision_restore(
     related terms and a category deleted since are skipped (the warnings say which).
     Records a revision and an audit entry."""
     entry = Term.objects.select_for_update().get(pk=term_revision.entry_id)
-    target = Term.objects.filter(draft_of=entry).first()
+    target = entry.current_working_copy()
     if target is None and entry.is_published:
         target = working_copy_start(entry=entry, user=user, source=source)
     target = target or entry
