@@ -32,7 +32,7 @@ from ..factories import (
     ReferenceFactory,
     TermFactory,
 )
-from .test_admin import ADD_TERM, inline, term_form
+from ..helpers.term_admin import ADD_TERM, inline, term_form
 
 pytestmark = pytest.mark.django_db
 

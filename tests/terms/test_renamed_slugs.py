@@ -16,7 +16,7 @@ from terms.preview import preview_token
 from terms.services import term_archive, term_publish
 
 from ..factories import TermFactory
-from .test_admin import ADD_TERM, term_form
+from ..helpers.term_admin import ADD_TERM, change_url, term_form
 
 pytestmark = pytest.mark.django_db
 
@@ -33,10 +33,6 @@ def page(slug: str) -> str:
 
 def api(slug: str) -> str:
     return reverse("api:term-detail", kwargs={"slug": slug})
-
-
-def change_url(term: Term) -> str:
-    return reverse("admin:terms_term_change", args=[term.pk])
 
 
 def working_copy_url(client, term: Term) -> str:

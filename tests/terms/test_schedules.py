@@ -15,7 +15,7 @@ from terms.schedules import next_scheduled_change, schedules_apply_due
 from terms.services import working_copy_start
 
 from ..factories import TermFactory
-from .test_admin import field_errors, term_form
+from ..helpers.term_admin import change_url, field_errors, term_form
 
 pytestmark = pytest.mark.django_db
 
@@ -27,10 +27,6 @@ LATER = NOW + datetime.timedelta(hours=2)
 def clock():
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
-
-
-def change_url(term) -> str:
-    return reverse("admin:terms_term_change", args=[term.pk])
 
 
 def when(moment: datetime.datetime) -> dict:

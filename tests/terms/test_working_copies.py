@@ -6,7 +6,6 @@ import html
 import re
 
 import pytest
-from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
@@ -21,23 +20,21 @@ from ..factories import (
     TermFactory,
     TermReferenceFactory,
 )
-from .test_admin import field_errors, stored_rows, stored_term_form
+from ..helpers.term_admin import (
+    CHANGELIST,
+    change_url,
+    field_errors,
+    messages_of,
+    stored_rows,
+    stored_term_form,
+)
 
 pytestmark = pytest.mark.django_db
 
-CHANGELIST = reverse("admin:terms_term_changelist")
 COPY_MESSAGE = (
     "You are editing the working copy of {}. Readers see the published version until it "
     "is published."
 )
-
-
-def change_url(term) -> str:
-    return reverse("admin:terms_term_change", args=[term.pk])
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def page_text(response) -> str:
