@@ -24,11 +24,6 @@ ADD_INQUIRY = reverse("admin:advisory_inquiry_add")
 
 
 @pytest.fixture
-def superuser(db):
-    return UserFactory(is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
 def team_client(client, advisory_member):
     client.force_login(advisory_member)
     return client

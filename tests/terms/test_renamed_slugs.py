@@ -7,7 +7,6 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -18,13 +17,7 @@ from terms.services import term_archive, term_publish
 from ..factories import TermFactory
 from ..helpers.term_admin import ADD_TERM, change_url, term_form
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    """Start without cached responses, content or throttle counts from other tests."""
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 
 def page(slug: str) -> str:

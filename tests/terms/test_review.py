@@ -24,11 +24,6 @@ def step_url(term, step: str) -> str:
     return reverse("admin:terms_term_review", args=[term.pk, step])
 
 
-@pytest.fixture
-def superuser(db):
-    return UserFactory(is_staff=True, is_superuser=True)
-
-
 @pytest.fixture(params=["editor", "publisher", "superuser"])
 def role(request, client):
     """Logs in an editor, a publisher, a superuser in turn: whether that one may publish."""
