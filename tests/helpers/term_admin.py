@@ -6,6 +6,7 @@ from django.urls import reverse
 
 ADD_TERM = reverse("admin:terms_term_add")
 CHANGELIST = reverse("admin:terms_term_changelist")
+PUBLISH_REFUSED = "Publishing needs the publish permission; submit the term for review instead."
 
 
 def change_url(term) -> str:

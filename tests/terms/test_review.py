@@ -13,11 +13,9 @@ from terms.services import term_archive, term_publish, working_copy_start
 
 from ..factories import TermFactory, UserFactory
 from ..helpers.tasks import run_worker
-from ..helpers.term_admin import CHANGELIST, change_url, field_errors, term_form
+from ..helpers.term_admin import CHANGELIST, PUBLISH_REFUSED, change_url, field_errors, term_form
 
 pytestmark = pytest.mark.django_db
-
-PUBLISH_REFUSED = "Publishing needs the publish permission; submit the term for review instead."
 
 
 def step_url(term, step: str) -> str:
