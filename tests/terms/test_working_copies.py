@@ -216,7 +216,9 @@ def test_a_working_copy_posted_as_a_related_term_is_refused_next_to_the_field(
     draft = TermFactory(status=Term.Status.DRAFT)
     response = editor_client.post(change_url(draft), stored_term_form(draft, related=[copy.pk]))
     assert response.status_code == 200
-    assert field_errors(response, "related")
+    assert field_errors(response, "related") == [
+        f"Select a valid choice. {copy.pk} is not one of the available choices."
+    ]
     assert not draft.related.exists()
 
 
