@@ -187,7 +187,8 @@ def test_the_term_page_runs_a_fixed_number_of_queries(
     client, full_term, django_assert_max_num_queries, next_scheduled_change_known
 ):
     with django_assert_max_num_queries(6):  # term_page's five, and the site settings
-        client.get("/glossary/mechanistic-interpretability/")
+        response = client.get("/glossary/mechanistic-interpretability/")
+    assert response.status_code == 200
 
 
 # Markdown is sanitised ----------------------------------------------------------------
@@ -483,7 +484,8 @@ def test_the_category_page_runs_a_fixed_number_of_queries(
     TermFactory.create_batch(10, category=full_term.category)
 
     with django_assert_max_num_queries(4):  # category, its FAQs, its terms, site settings
-        client.get("/glossary/category/interpretability/")
+        response = client.get("/glossary/category/interpretability/")
+    assert response.status_code == 200
 
 
 # Every page ----------------------------------------------------------------------------
