@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from rest_framework.throttling import AnonRateThrottle
 
@@ -33,6 +34,18 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def empty_cache():
+    """The local-memory cache outlives a test: start without cached responses, content,
+    counts or throttle history (tests/api and tests/advisory do this for every test)."""
+    cache.clear()
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(is_staff=True, is_superuser=True)
 
 
 @pytest.fixture

@@ -1,5 +1,3 @@
-import csv
-import io
 import re
 from datetime import date, datetime, time, timedelta
 
@@ -15,17 +13,13 @@ from advisory.services import lead_routing_change
 from terms.roles import ADVISORY_TEAM, EDITORS
 
 from ..factories import CategoryFactory, InquiryFactory, TermFactory, UserFactory
+from ..helpers.downloads import csv_rows
 
 pytestmark = pytest.mark.django_db
 
 INBOX = reverse("admin:advisory_inquiry_changelist")
 LEADS = reverse("admin:advisory_inquiry_leads")
 ADD_INQUIRY = reverse("admin:advisory_inquiry_add")
-
-
-@pytest.fixture
-def superuser(db):
-    return UserFactory(is_staff=True, is_superuser=True)
 
 
 @pytest.fixture
@@ -93,11 +87,6 @@ def report_table(response, table_id: str) -> list[tuple[str, ...]]:
         tuple(strip_tags(cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S))
         for row in body.split("</tr>")[:-1]
     ]
-
-
-def csv_rows(response) -> list[list[str]]:
-    text = response.content.decode("utf-8").removeprefix("\ufeff")
-    return list(csv.reader(io.StringIO(text)))
 
 
 # Who may open the inbox -------------------------------------------------------------

@@ -15,7 +15,7 @@ from advisory.models import IdempotencyRecord, Inquiry, OutgoingEmail
 from advisory.services import inquiry_submit
 
 from ..factories import InquiryFactory
-from .test_notifications import run_worker
+from ..helpers.tasks import run_worker
 
 pytestmark = pytest.mark.django_db
 

@@ -32,6 +32,7 @@ from ..factories import (
     TermFactory,
     TermReferenceFactory,
 )
+from ..helpers.response_cache import cached
 
 # serialized_rollback: the roles made by data migrations (Editors) come back after each
 # flush, as in test_cache_across_processes.py; every transactional test must use it, since
@@ -67,16 +68,6 @@ def glossary():
         title="Red Teaming", slug="red-teaming", category=category, status=Term.Status.DRAFT
     )
     return Glossary(category, term, reference, draft)
-
-
-def cached(client, path: str, django_assert_num_queries):
-    """Read `path` twice and check that the second answer came from the cache."""
-    first = client.get(path)
-    with django_assert_num_queries(0):
-        again = client.get(path)
-    assert again.status_code == first.status_code
-    assert again.content == first.content
-    return first
 
 
 # Repeated reads ------------------------------------------------------------------------

@@ -23,8 +23,8 @@ from glossary_project.wsgi import application
 from terms.models import AuditEntry, SiteSettings, Term, TermRevision
 
 from ..factories import TermFactory
+from ..helpers.response_cache import cached
 from ..helpers.wsgi import call_wsgi, connections_kept_open, environ_for
-from .test_response_cache import cached
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

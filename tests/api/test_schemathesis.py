@@ -20,8 +20,6 @@ from pathlib import Path
 import pytest
 import schemathesis
 from django.core.cache import cache
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import CHECKS
 
@@ -31,7 +29,7 @@ from terms.services import glossary_import
 
 from ..factories import UserFactory
 from ..helpers import schemathesis_hooks  # noqa: F401 - registers the before_call hook
-from ..helpers.wsgi import served
+from ..helpers.wsgi import connections_kept_open, served
 
 DEMO = Path(__file__).resolve().parents[2] / "terms" / "demo" / "glossary.json"
 MAX_EXAMPLES = 100
@@ -84,14 +82,10 @@ def api_schema(db, settings, client):
     glossary_import(data=json.loads(DEMO.read_text(encoding="utf-8")))
     client.force_login(UserFactory(is_staff=True, roles=[ADVISORY_TEAM]))
     session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
-    # As Django's test client does: keep the test's connection (and transaction) open.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield schemathesis.openapi.from_wsgi(
-        "/api/schema/?format=json", served(application), config=configuration(session_key)
-    )
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+    with connections_kept_open():
+        yield schemathesis.openapi.from_wsgi(
+            "/api/schema/?format=json", served(application), config=configuration(session_key)
+        )
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")

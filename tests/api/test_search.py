@@ -9,7 +9,7 @@ from terms.models import Term
 from terms.services import glossary_export, glossary_import, term_archive
 
 from ..factories import TermFactory
-from ..terms.test_site import get_page, listed
+from ..helpers.pages import get_page, listed
 
 pytestmark = pytest.mark.django_db
 

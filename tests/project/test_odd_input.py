@@ -13,8 +13,6 @@ from http.cookies import SimpleCookie
 from urllib.parse import unquote_to_bytes, urlencode
 
 import pytest
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 
 from advisory.forms import form_token
 from advisory.models import Inquiry
@@ -22,7 +20,7 @@ from glossary_project.wsgi import application
 from terms.models import SiteSettings
 
 from ..factories import CategoryFactory, TermFactory
-from ..helpers.wsgi import call_wsgi, environ_for
+from ..helpers.wsgi import call_wsgi, connections_kept_open, environ_for
 
 pytestmark = pytest.mark.django_db
 
@@ -36,12 +34,8 @@ def site(settings):
     settings.ALLOWED_HOSTS = [HOST]
     SiteSettings.load()
     TermFactory(title="Attention", slug="attention", category=CategoryFactory(slug="basics"))
-    # As Django's test client does: keep the test's connection (and transaction) open.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+    with connections_kept_open():
+        yield
 
 
 def send(method, address, *, body=b"", content_type=None, cookies="", **headers):

@@ -1,8 +1,6 @@
 """The audit log: what the admin, the import and the export record in it, and its admin
 page (read-only, for Publishers and superusers, filtered, searched and exported as CSV)."""
 
-import csv
-import io
 import json
 
 import pytest
@@ -13,6 +11,7 @@ from terms.models import AuditEntry, SiteSettings, Term, TermRevision
 from terms.services import working_copy_start
 
 from ..factories import CategoryFactory, ReferenceFactory, TermFactory
+from ..helpers.downloads import csv_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -29,11 +28,6 @@ def logged(**filters) -> list[tuple]:
             "action", "source", "actor_name", "target_type", "target_repr", "detail"
         )
     )
-
-
-def csv_rows(response) -> list[list[str]]:
-    text = b"".join(response.streaming_content).decode("utf-8").removeprefix("\ufeff")
-    return list(csv.reader(io.StringIO(text)))
 
 
 # The admin's own changes -----------------------------------------------------------------

@@ -8,7 +8,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core import signing
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -32,18 +31,12 @@ from ..factories import (
     ReferenceFactory,
     TermFactory,
 )
-from .test_admin import ADD_TERM, inline, term_form
+from ..helpers.term_admin import ADD_TERM, inline, term_form
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 PREVIEW_NEW = reverse("admin:terms_term_preview_new")
 BANNER = "Preview — not published"
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    """Start without cached responses, content or throttle counts from other tests."""
-    cache.clear()
 
 
 def preview_of(term) -> str:

@@ -7,7 +7,6 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -16,15 +15,9 @@ from terms.preview import preview_token
 from terms.services import term_archive, term_publish
 
 from ..factories import TermFactory
-from .test_admin import ADD_TERM, term_form
+from ..helpers.term_admin import ADD_TERM, change_url, term_form
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    """Start without cached responses, content or throttle counts from other tests."""
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("empty_cache")]
 
 
 def page(slug: str) -> str:
@@ -33,10 +26,6 @@ def page(slug: str) -> str:
 
 def api(slug: str) -> str:
     return reverse("api:term-detail", kwargs={"slug": slug})
-
-
-def change_url(term: Term) -> str:
-    return reverse("admin:terms_term_change", args=[term.pk])
 
 
 def working_copy_url(client, term: Term) -> str:

@@ -13,25 +13,13 @@ from terms.services import term_archive, term_publish, working_copy_start
 
 from ..factories import TermFactory, UserFactory
 from ..helpers.tasks import run_worker
-from .test_admin import field_errors, term_form
+from ..helpers.term_admin import CHANGELIST, PUBLISH_REFUSED, change_url, field_errors, term_form
 
 pytestmark = pytest.mark.django_db
-
-CHANGELIST = reverse("admin:terms_term_changelist")
-PUBLISH_REFUSED = "Publishing needs the publish permission; submit the term for review instead."
-
-
-def change_url(term) -> str:
-    return reverse("admin:terms_term_change", args=[term.pk])
 
 
 def step_url(term, step: str) -> str:
     return reverse("admin:terms_term_review", args=[term.pk, step])
-
-
-@pytest.fixture
-def superuser(db):
-    return UserFactory(is_staff=True, is_superuser=True)
 
 
 @pytest.fixture(params=["editor", "publisher", "superuser"])

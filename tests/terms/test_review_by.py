@@ -16,6 +16,7 @@ from terms.models import AuditEntry, SiteSettings, Term
 from terms.services import term_publish, working_copy_start
 
 from ..factories import TermFactory
+from ..helpers.term_admin import field_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -82,9 +83,17 @@ def test_the_review_interval_set_in_site_settings_dates_the_next_publication(clo
     assert Term.objects.get(pk=term.pk).review_by == datetime.date(2027, 3, 1)
 
 
-@pytest.mark.parametrize("months", ["0", "61", "a year", ""])
+@pytest.mark.parametrize(
+    ("months", "error"),
+    [
+        ("0", "Ensure this value is greater than or equal to 1."),
+        ("61", "Ensure this value is less than or equal to 60."),
+        ("a year", "Enter a whole number."),
+        ("", "This field is required."),
+    ],
+)
 def test_a_review_interval_outside_1_to_60_months_is_refused_next_to_the_field(
-    editor_client, months
+    editor_client, months, error
 ):
     settings = SiteSettings.load()
     response = editor_client.post(
@@ -98,7 +107,7 @@ def test_a_review_interval_outside_1_to_60_months_is_refused_next_to_the_field(
     )
 
     assert response.status_code == 200
-    assert response.context["adminform"].form.errors["review_interval_months"]
+    assert field_errors(response, "review_interval_months") == [error]
     assert SiteSettings.load().review_interval_months == 12
 
 

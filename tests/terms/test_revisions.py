@@ -3,7 +3,6 @@ the history lists those of the entry and of its working copy, any two compare fi
 field and row by row, and restore turns an old one into the working copy, never live."""
 
 import pytest
-from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
@@ -17,13 +16,16 @@ from ..factories import (
     TermFactory,
     TermReferenceFactory,
 )
-from .test_admin import ADD_TERM, stored_rows, stored_term_form, term_form
+from ..helpers.term_admin import (
+    ADD_TERM,
+    change_url,
+    messages_of,
+    stored_rows,
+    stored_term_form,
+    term_form,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def change_url(term) -> str:
-    return reverse("admin:terms_term_change", args=[term.pk])
 
 
 def history_url(term) -> str:
@@ -43,10 +45,6 @@ def logged_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def revisions_of(entry) -> list[TermRevision]:

@@ -15,7 +15,7 @@ from terms.schedules import next_scheduled_change, schedules_apply_due
 from terms.services import working_copy_start
 
 from ..factories import TermFactory
-from .test_admin import field_errors, term_form
+from ..helpers.term_admin import change_url, field_errors, term_form
 
 pytestmark = pytest.mark.django_db
 
@@ -27,10 +27,6 @@ LATER = NOW + datetime.timedelta(hours=2)
 def clock():
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
-
-
-def change_url(term) -> str:
-    return reverse("admin:terms_term_change", args=[term.pk])
 
 
 def when(moment: datetime.datetime) -> dict:
@@ -144,10 +140,13 @@ def test_an_editor_setting_a_scheduled_term_back_to_draft_unschedules_it(editor_
 
 def test_an_editor_cannot_change_a_scheduled_term_and_keep_it_scheduled(editor_client):
     term = TermFactory(status="scheduled", go_live_at=LATER)
+    title = term.title
 
     response = editor_client.post(change_url(term), term_form(term.category, status="scheduled"))
 
     assert field_errors(response, "status")[0].startswith("This term goes live as a publisher")
+    term.refresh_from_db()
+    assert (term.title, term.status, term.go_live_at) == (title, "scheduled", LATER)
 
 
 def test_the_scheduled_filter_lists_terms_going_live_or_coming_down(publisher_client):

@@ -1,0 +1,71 @@
+"""Reading a server-rendered page the way a reader or a crawler does."""
+
+import json
+from html.parser import HTMLParser
+
+
+class Page(HTMLParser):
+    """What a reader (or a crawler) finds in a page: headings, metadata, JSON-LD, links."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.headings: list[tuple[str, str]] = []
+        self.meta: dict[str, str] = {}
+        self.links: list[dict] = []
+        self.json_ld: list[str] = []
+        self.tags: list[str] = []
+        self.canonical = None
+        self._heading = None
+        self._script = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append(tag)
+        if tag in {"h1", "h2", "h3"}:
+            self._heading = [tag, ""]
+        elif tag == "meta":
+            key = attrs.get("property") or attrs.get("name")
+            if key:
+                self.meta[key] = attrs.get("content", "")
+        elif tag == "link" and attrs.get("rel") == "canonical":
+            self.canonical = attrs["href"]
+        elif tag == "a":
+            self.links.append(attrs)
+        elif tag == "script":
+            self._script = [attrs.get("type"), ""]
+
+    def handle_endtag(self, tag):
+        if self._heading and tag == self._heading[0]:
+            self.headings.append((tag, " ".join(self._heading[1].split())))
+            self._heading = None
+        elif tag == "script" and self._script:
+            if self._script[0] == "application/ld+json":
+                self.json_ld.append(self._script[1])
+            self._script = None
+
+    def handle_data(self, data):
+        if self._heading:
+            self._heading[1] += data
+        if self._script:
+            self._script[1] += data
+
+    def graph(self) -> dict:
+        assert len(self.json_ld) == 1, self.json_ld
+        return json.loads(self.json_ld[0])
+
+    def of_type(self, kind: str) -> list[dict]:
+        return [node for node in self.graph()["@graph"] if node["@type"] == kind]
+
+    def hrefs(self) -> list[str]:
+        return [link.get("href") for link in self.links]
+
+
+def get_page(client, path: str, params=None, status: int = 200):
+    response = client.get(path, params or {})
+    assert response.status_code == status, response.content[:2000]
+    return response.content.decode(), Page(response.content.decode())
+
+
+def listed(page: Page) -> list[str]:
+    return [text for tag, text in page.headings if tag == "h3"]
