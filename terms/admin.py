@@ -669,7 +669,7 @@ class TermAdmin(AuditedDeleteAdmin):
         """The entry's working copy, started for an editor opening a published entry."""
         copy = entry.current_working_copy()
         if copy is None and entry.is_published and self.has_change_permission(request, entry):
-            copy = working_copy_start(entry=entry, user=request.user, source=Term.Source.ADMIN)
+            copy = working_copy_start(entry=entry)
         if copy is not None and not self.has_change_permission(request, copy):
             return None
         return copy

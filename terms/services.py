@@ -151,7 +151,7 @@ CHILD_MODELS = ((KeyConsideration, "term"), (FAQ, "term"), (TermReference, "term
 
 
 @transaction.atomic
-def working_copy_start(*, entry: Term, user=None, source: str = Term.Source.ADMIN) -> Term:
+def working_copy_start(*, entry: Term) -> Term:
     """The working copy of a published entry: its own if it has one, else a new one
     holding everything the entry shows (fields, bullets, FAQs, citations, related terms).
 
@@ -236,7 +236,7 @@ def revision_restore(
     entry = Term.objects.select_for_update().get(pk=term_revision.entry_id)
     target = entry.current_working_copy()
     if target is None and entry.is_published:
-        target = working_copy_start(entry=entry, user=user, source=source)
+        target = working_copy_start(entry=entry)
     target = target or entry
     snapshot = snapshot_of_revision(term_revision.revision)
     restored = Restored(term=target)

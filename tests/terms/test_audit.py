@@ -65,7 +65,7 @@ def test_a_working_copy_is_discarded_not_deleted_and_the_discard_is_recorded_aga
     editor_client, editor
 ):
     entry = TermFactory(title="Guardrails")
-    copy = working_copy_start(entry=entry, user=editor)
+    copy = working_copy_start(entry=entry)
 
     editor_client.post(reverse("admin:terms_term_delete", args=[copy.pk]), {"post": "yes"})
     assert Term.objects.filter(pk=copy.pk).exists()

@@ -584,7 +584,7 @@ def test_bad_workflow_fields_are_refused_naming_the_term_and_the_field():
 
 def test_export_and_import_leave_working_copies_out(editor):
     entry = TermFactory(slug="evals", title="Evals", category=CategoryFactory(slug="safety"))
-    copy = working_copy_start(entry=entry, user=editor)
+    copy = working_copy_start(entry=entry)
     Term.objects.filter(pk=copy.pk).update(summary="Unpublished change.")
 
     exported = glossary_export()

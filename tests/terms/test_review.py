@@ -163,7 +163,7 @@ def test_submitting_for_review_tells_the_publishers_by_email(editor_client, edit
 
 def test_submitting_a_live_entry_puts_its_working_copy_in_review(editor, publisher):
     entry = TermFactory()
-    copy = working_copy_start(entry=entry, user=editor)
+    copy = working_copy_start(entry=entry)
 
     review_submit(term=entry, user=editor, message="")
 
@@ -230,7 +230,7 @@ def test_a_publisher_approves_and_the_term_is_live_and_the_editor_is_told(
 
 def test_approving_a_working_copy_writes_it_onto_the_live_entry(publisher_client, editor):
     entry = TermFactory(summary="Old summary.")
-    copy = working_copy_start(entry=entry, user=editor)
+    copy = working_copy_start(entry=entry)
     copy.summary = "New summary."
     copy.save()
     review_submit(term=copy, user=editor)
@@ -301,7 +301,7 @@ def test_the_awaiting_review_filter_lists_entries_in_review_or_with_a_copy_in_re
     TermFactory(title="Own draft", status="draft")
     TermFactory(title="In review", status="review")
     live = TermFactory(title="Live with copy in review")
-    review_submit(term=working_copy_start(entry=live, user=editor), user=editor)
+    review_submit(term=working_copy_start(entry=live), user=editor)
 
     response = publisher_client.get(CHANGELIST, {"in_review": "yes"})
 

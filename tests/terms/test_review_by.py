@@ -56,7 +56,7 @@ def test_publishing_marks_the_term_reviewed_now_and_due_after_the_interval(clock
 def test_publishing_a_working_copy_counts_as_a_review_of_its_entry(clock, publisher):
     entry = TermFactory()
     Term.objects.filter(pk=entry.pk).update(review_by=datetime.date(2026, 1, 1))
-    copy = working_copy_start(entry=entry, user=publisher)
+    copy = working_copy_start(entry=entry)
 
     term_publish(term=copy, user=publisher)
 
@@ -158,7 +158,7 @@ def test_marking_terms_reviewed_from_the_list_moves_their_date_on_and_is_audited
     clock, editor_client, editor
 ):
     late = due_in(-10, title="Late")
-    copy = working_copy_start(entry=due_in(-3, title="Edited"), user=editor)
+    copy = working_copy_start(entry=due_in(-3, title="Edited"))
 
     response = editor_client.post(
         TERMS,

@@ -216,7 +216,7 @@ def test_a_term_scheduled_to_go_live_and_come_down_does_both_when_both_times_pas
 
 def test_a_scheduled_working_copy_is_written_onto_its_live_entry(clock, editor):
     entry = TermFactory(summary="Live summary.")
-    copy = working_copy_start(entry=entry, user=editor)
+    copy = working_copy_start(entry=entry)
     Term.objects.filter(pk=copy.pk).update(
         summary="Scheduled summary.", status="scheduled", go_live_at=LATER
     )
@@ -231,7 +231,7 @@ def test_a_scheduled_working_copy_is_written_onto_its_live_entry(clock, editor):
 
 def test_a_scheduled_working_copy_gives_its_take_down_time_to_its_live_entry(clock, editor):
     entry = TermFactory()
-    copy = working_copy_start(entry=entry, user=editor)
+    copy = working_copy_start(entry=entry)
     take_down_at = LATER + datetime.timedelta(days=7)
     Term.objects.filter(pk=copy.pk).update(
         status="scheduled", go_live_at=LATER, take_down_at=take_down_at
