@@ -30,13 +30,15 @@ def term_json_ld(term, *, own_faqs, term_url: str, category_url: str) -> dict:
 
 
 def category_json_ld(category, *, category_url: str, shared_faqs) -> dict:
+    """A category (from selectors.with_readers_html) as a DefinedTermSet, plus a FAQPage
+    of its shared FAQs."""
     graph = [
         {
             "@type": "DefinedTermSet",
             "@id": category_url,
             "name": category.name,
             "url": category_url,
-            "description": category.description,
+            "description": strip_tags(category.description_html).strip(),
         }
     ]
     if shared_faqs:
