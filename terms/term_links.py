@@ -179,8 +179,8 @@ def store_term_links(instance, field_names: Iterable[str], *, itself: Iterable[i
     wanted = {target for found in targets.values() for target in found}
     if not wanted:
         return {}
-    ids = {int(target) for target in wanted if target.isdigit()}
-    slugs = {target for target in wanted if not target.isdigit()}
+    ids = {int(target) for target in wanted if _is_id(target)}
+    slugs = {target for target in wanted if not _is_id(target)}
     condition = Q(pk__in=ids)
     if slugs:
         condition |= Q(slug__in=slugs, draft_of__isnull=True)
@@ -194,17 +194,18 @@ def store_term_links(instance, field_names: Iterable[str], *, itself: Iterable[i
         else:
             copy_ids.add(pk)
     itself = {pk for pk in itself if pk}
+    dangling_before = _dangling_before(instance, field_names, ids - entry_ids - copy_ids)
 
     errors = {}
     for name, text in texts.items():
         missing, copies, to_itself = [], [], False
         for target in targets[name]:
-            pk = int(target) if target.isdigit() else id_for_slug.get(target)
+            pk = int(target) if _is_id(target) else id_for_slug.get(target)
             if pk in itself:
                 to_itself = True
-            elif pk in copy_ids and target.isdigit():
+            elif pk in copy_ids:
                 copies.append(target)
-            elif pk not in entry_ids:
+            elif pk not in entry_ids and pk not in dangling_before:
                 missing.append(target or "(empty)")
         messages = []
         if missing:
@@ -237,6 +238,30 @@ def store_term_links(instance, field_names: Iterable[str], *, itself: Iterable[i
     return errors
 
 
+def _is_id(target: str) -> bool:
+    """An id, as the stored HTML keeps it (terms.markdown): at most 18 ASCII digits."""
+    return target.isascii() and target.isdigit() and len(target) <= 18
+
+
+def _dangling_before(instance, field_names, missing_ids: set[int]) -> set[int]:
+    """Those of ``missing_ids`` the stored text (of the instance, or of the entry a
+    working copy is of) already linked to: their target was deleted since. Readers see
+    the label alone; refusing them would stop every save of the text, the scheduled
+    publishing included, for a change made elsewhere."""
+    owners = [pk for pk in (instance.pk, getattr(instance, "draft_of_id", None)) if pk]
+    if not missing_ids or not owners:
+        return set()
+    stored = type(instance)._default_manager.filter(pk__in=owners).values_list(*field_names)
+    linked_before = {
+        int(target)
+        for texts in stored
+        for text in texts
+        for target in _SOURCE_TARGET.findall(text or "")
+        if _is_id(target)
+    }
+    return missing_ids & linked_before
+
+
 def _retarget(text: str, new_target: Callable[[str], str]) -> str:
     """``text`` with each term link's target replaced by ``new_target(target)``."""
     return _SOURCE_TARGET.sub(lambda found: f"term:{new_target(found[1])}", text)
@@ -253,14 +278,14 @@ def portable(text: str, slug_for_id: dict[int, str]) -> str:
 
     def markdown_link(found: re.Match) -> str:
         target = found["target"]
-        slug = slug_for_id.get(int(target)) if target.isdigit() else None
+        slug = slug_for_id.get(int(target)) if _is_id(target) else None
         if slug is None:
             return found["label"]
         return f"[{found['label']}]({found['open']}term:{slug}{found['rest']})"
 
     def html_href(found: re.Match) -> str:
         target = found[1]
-        return f"term:{slug_for_id.get(int(target), target) if target.isdigit() else target}"
+        return f"term:{slug_for_id.get(int(target), target) if _is_id(target) else target}"
 
     return _HTML_TARGET.sub(html_href, _SOURCE_LINK.sub(markdown_link, text))
 

@@ -96,6 +96,8 @@ def test_a_link_to_a_term_readers_cannot_see_is_its_label_alone(client, hide):
         '<a href="term:{pk}" onclick="alert(1)">a</a>',
         '<a href="term:{pk}&quot; onclick=&quot;alert(1)">a</a>',
         "[a](term:{pk}><script>alert(1)</script>)",
+        "[a](term:99999999999999999999999)",
+        "[a](term:١٢)",
     ],
 )
 def test_a_crafted_link_runs_no_script_and_adds_no_attribute(client, target, markdown):
@@ -264,6 +266,23 @@ def test_a_term_cannot_link_to_itself_nor_its_working_copy_to_its_entry(target):
     with pytest.raises(ValidationError) as refused:
         copy.full_clean()
     assert messages(refused.value, "cta_body") == ["A term cannot link to itself."]
+
+
+def test_a_link_whose_target_was_deleted_since_does_not_stop_the_next_save(target):
+    gone = TermFactory(slug="gone")
+    gone_pk = gone.pk
+    term = linking(target, "[old](term:" + str(gone_pk) + ") and [the card](term:{pk})")
+    gone.delete()
+
+    term.summary = "Changed for another reason."
+    term.full_clean()
+
+    term.definition += f" and [new](term:{gone_pk + 1000})"
+    with pytest.raises(ValidationError) as refused:
+        term.full_clean()
+    assert messages(refused.value, "definition") == [
+        f"Links to terms that do not exist: {gone_pk + 1000}."
+    ]
 
 
 def test_a_link_typed_by_slug_is_stored_by_id(target):
