@@ -1,9 +1,11 @@
 """Markdown written by editors, rendered to HTML that is safe to show to anyone."""
 
+import html as html_lib
 import re
 
 import markdown as markdown_lib
 import nh3
+from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
 ALLOWED_TAGS = {
@@ -41,3 +43,8 @@ def render_markdown(text: str) -> SafeString:
         link_rel="noopener noreferrer",
     )
     return mark_safe(cleaned)  # noqa: S308 - sanitised by nh3 just above
+
+
+def plain_text(html: str) -> str:
+    """What rendered HTML reads as, for a meta description or schema.org text."""
+    return " ".join(html_lib.unescape(strip_tags(html)).split())

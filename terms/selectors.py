@@ -162,7 +162,7 @@ def _resolve_term_links(page: TermPage) -> None:
             term.definition_html,
             term.why_it_matters_html,
             *(faq.answer_html for faq in faqs),
-            _markdown_of_settings(settings.call_to_action_markdown(term)),
+            _render_call_to_action(settings.call_to_action_markdown(term)),
         ]
     )
     definition_html, why_it_matters_html, *answers, body_html = resolved.fragments
@@ -176,8 +176,9 @@ def _resolve_term_links(page: TermPage) -> None:
     page.links_to = resolved.links_to
 
 
-# A call to action is the same few texts on most pages: rendered once per process.
-_markdown_of_settings = lru_cache(maxsize=1024)(render_markdown)
+# Most pages share a few calls to action (the default, with each title): each is rendered
+# once per process, not on every read.
+_render_call_to_action = lru_cache(maxsize=1024)(render_markdown)
 
 
 def _listed_on_page(term: Term) -> list[tuple]:
@@ -409,8 +410,8 @@ def with_readers_html(categories) -> list[Category]:
             *(faq.answer_html for each in faqs for faq in each),
         ]
     ).fragments
-    answers = iter(resolved[len(categories) :])
-    for category, html, shared in zip(categories, resolved, faqs, strict=False):
+    descriptions, answers = resolved[: len(categories)], iter(resolved[len(categories) :])
+    for category, html, shared in zip(categories, descriptions, faqs, strict=True):
         category.description_html = html
         category.page_faqs = [FAQItem(faq.question, faq.answer, next(answers)) for faq in shared]
     return categories

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_safe
 
 from . import selectors
 from .jsonld import category_json_ld, term_json_ld
+from .markdown import plain_text
 from .models import Category, Term
 from .preview import previewed_term_id
 
@@ -202,7 +203,7 @@ def category_detail(request, slug):
         "shared_faqs": shared_faqs,
         "meta": page_meta(
             title=f"{category.name} — {SITE_NAME}",
-            description=strip_tags(category.description_html)
+            description=plain_text(category.description_html)
             or f"AI terms about {category.name}, explained for business.",
             path=category.get_absolute_url(),
         ),

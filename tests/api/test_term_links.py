@@ -86,17 +86,17 @@ class TestTheTermDetail:
 @pytest.mark.django_db
 def test_a_category_has_its_description_as_html_with_links_resolved(client):
     card = TermFactory(title="Model Card", slug="model-card")
-    CategoryFactory(slug="governance", description=f"Rules *and* {link(card, 'cards')}.")
+    CategoryFactory(slug="governance", description=f"Rules *&* {link(card, 'cards')}.")
 
     listed = client.get("/api/v1/categories/").json()
     detail = client.get("/api/v1/categories/governance/").json()
 
-    expected = f"<p>Rules <em>and</em> {linked('/glossary/model-card/', 'cards')}.</p>"
+    expected = f"<p>Rules <em>&amp;</em> {linked('/glossary/model-card/', 'cards')}.</p>"
     governance = next(item for item in listed if item["slug"] == "governance")
     assert governance["description_html"] == expected
-    assert governance["description"] == f"Rules *and* {link(card, 'cards')}."
+    assert governance["description"] == f"Rules *&* {link(card, 'cards')}."
     assert detail["description_html"] == expected
-    assert detail["json_ld"]["@graph"][0]["description"] == "Rules and cards."
+    assert detail["json_ld"]["@graph"][0]["description"] == "Rules & cards."
 
 
 # With the response cache on ------------------------------------------------------------
