@@ -116,12 +116,6 @@ def resolve(fragments: Sequence[str]) -> Resolved:
     )
 
 
-def render_resolved(text: str) -> SafeString:
-    """Markdown rendered at read time (category descriptions, calls to action), links
-    resolved for readers."""
-    return resolve([render_markdown(text)]).fragments[0]
-
-
 def render_for_editor(text: str) -> SafeString:
     """Markdown as the site renders it, term links resolved against every entry, for the
     admin's live preview: a published target is a link to its page, an unpublished one
