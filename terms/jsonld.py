@@ -2,6 +2,8 @@
 
 from django.utils.html import strip_tags
 
+from .markdown import plain_text
+
 
 def term_json_ld(term, *, own_faqs, term_url: str, category_url: str) -> dict:
     """A DefinedTerm in its category's DefinedTermSet, plus a FAQPage of the term's own FAQs.
@@ -30,13 +32,15 @@ def term_json_ld(term, *, own_faqs, term_url: str, category_url: str) -> dict:
 
 
 def category_json_ld(category, *, category_url: str, shared_faqs) -> dict:
+    """A category (from selectors.with_readers_html) as a DefinedTermSet, plus a FAQPage
+    of its shared FAQs."""
     graph = [
         {
             "@type": "DefinedTermSet",
             "@id": category_url,
             "name": category.name,
             "url": category_url,
-            "description": category.description,
+            "description": plain_text(category.description_html),
         }
     ]
     if shared_faqs:

@@ -18,11 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .markdown import render_markdown
+from .term_links import store_term_links
 from .text import (
     CTA_BODY_MAX_LENGTH,
     CTA_HEADING_MAX_LENGTH,
     fill_term,
     has_control_characters,
+    markdown_literal,
     validate_cta_template,
     validate_one_line,
 )
@@ -96,7 +98,11 @@ class Category(TimeStampedModel):
         unique=True,
         help_text=_("Part of the web address, e.g. interpretability-explainability."),
     )
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(
+        _("description"),
+        blank=True,
+        help_text=_("Markdown. Shown at the top of the category's page."),
+    )
     order = models.PositiveIntegerField(
         _("order"), default=0, help_text=_("Lower numbers come first in menus and indexes.")
     )
@@ -111,6 +117,11 @@ class Category(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("terms:category_detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        errors = store_term_links(self, ["description"])
+        if errors:
+            raise ValidationError(errors)
 
 
 class TermQuerySet(models.QuerySet):
@@ -268,7 +279,7 @@ class Term(TimeStampedModel):
         # Checked, not stored differently: the column stays as it is.
         validators=[validate_cta_template, MaxLengthValidator(CTA_BODY_MAX_LENGTH)],
         help_text=_(
-            "Leave empty for the site-wide default pitch. At most 1,000 characters; "
+            "Markdown. Leave empty for the site-wide default pitch. At most 1,000 characters; "
             "{term} is replaced by the title, no other braces."
         ),
     )
@@ -278,6 +289,7 @@ class Term(TimeStampedModel):
     why_it_matters_html = models.TextField(editable=False, default="")
 
     DERIVED_FIELDS = ("letter", "definition_html", "why_it_matters_html", "published_at")
+    MARKDOWN_FIELDS = ("definition", "why_it_matters", "cta_body")
 
     objects = TermQuerySet.as_manager()
 
@@ -497,6 +509,10 @@ class Term(TimeStampedModel):
                     code="published_without_definition",
                 )
             )
+        for name, messages in store_term_links(
+            self, self.MARKDOWN_FIELDS, itself=(self.pk, self.draft_of_id)
+        ).items():
+            errors.setdefault(name, []).extend(messages)
         if errors:
             raise ValidationError(errors)
 
@@ -669,6 +685,9 @@ class FAQ(OrderedItem):
                 _("Every FAQ needs an answer. Write one, or remove the question."),
                 code="faq_without_answer",
             )
+        else:
+            itself = (self.term.pk, self.term.draft_of_id) if self.term is not None else ()
+            errors |= store_term_links(self, ["answer"], itself=itself)
         if errors:
             raise ValidationError(errors)
 
@@ -802,7 +821,8 @@ class SiteSettings(models.Model):
         # A TextField's max_length binds the form only; the validator binds the model too.
         validators=[validate_cta_template, MaxLengthValidator(CTA_BODY_MAX_LENGTH)],
         help_text=_(
-            "At most 1,000 characters. {term} is replaced by the term's title; no other braces."
+            "Markdown. At most 1,000 characters. {term} is replaced by the term's title; "
+            "no other braces."
         ),
     )
 
@@ -825,6 +845,11 @@ class SiteSettings(models.Model):
     def __str__(self) -> str:
         return str(_("Site settings"))
 
+    def clean(self) -> None:
+        errors = store_term_links(self, ["default_cta_body"])
+        if errors:
+            raise ValidationError(errors)
+
     @classmethod
     def load(cls) -> "SiteSettings":
         settings, _created = cls.objects.get_or_create(pk=1)
@@ -836,6 +861,11 @@ class SiteSettings(models.Model):
         heading = fill_term(term.cta_heading or self.default_cta_heading, term.title)
         body = fill_term(term.cta_body or self.default_cta_body, term.title)
         return heading, body
+
+    def call_to_action_markdown(self, term: Term) -> str:
+        """The Markdown of the text that closes a term's page: its title written in as
+        literal text (a title such as "C* algebra" is no emphasis)."""
+        return fill_term(term.cta_body or self.default_cta_body, markdown_literal(term.title))
 
 
 class TermRevision(models.Model):

@@ -2,7 +2,8 @@
 
 import re
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -24,6 +25,8 @@ from django.urls import reverse
 
 from glossary_project.httpcache.memo import per_generation
 
+from . import term_links
+from .markdown import render_markdown
 from .models import (
     FAQ,
     Category,
@@ -80,9 +83,16 @@ class RelatedItem(NamedTuple):
         return reverse("terms:term_detail", kwargs={"slug": self.slug})
 
 
+class CallToAction(NamedTuple):
+    heading: str
+    body: str
+    body_html: str
+
+
 @dataclass
 class TermPage:
-    """A published term with everything its page shows. Reads like the Term it wraps."""
+    """A published term with everything its page shows. Reads like the Term it wraps;
+    its HTML is as readers see it, term links resolved (terms.term_links)."""
 
     term: Term
     key_considerations: list[str]
@@ -90,6 +100,10 @@ class TermPage:
     shared_faqs: list[FAQItem]
     references: list[ReferenceItem]
     related: list[RelatedItem]
+    definition_html: str = ""
+    why_it_matters_html: str = ""
+    cta: CallToAction | None = None
+    links_to: list[term_links.LinkedTerm] = field(default_factory=list)
 
     @property
     def faqs(self) -> list[FAQItem]:
@@ -132,7 +146,39 @@ def term_page(*, slug: str, preview_id: int | None = None) -> TermPage:
             page.references.append(ReferenceItem(a, b, int(c) if c else None, d))
         else:
             page.related.append(RelatedItem(a, b, c))
+    _resolve_term_links(page)
     return page
+
+
+def _resolve_term_links(page: TermPage) -> None:
+    """Every piece of HTML on the page as readers see it, in one query for all the term
+    links (none without any), and the published terms it links to, in page order."""
+    term = page.term
+    settings = site_settings()
+    heading, body = settings.call_to_action(term)
+    faqs = page.faqs
+    resolved = term_links.resolve(
+        [
+            term.definition_html,
+            term.why_it_matters_html,
+            *(faq.answer_html for faq in faqs),
+            _render_call_to_action(settings.call_to_action_markdown(term)),
+        ]
+    )
+    definition_html, why_it_matters_html, *answers, body_html = resolved.fragments
+    page.definition_html, page.why_it_matters_html = definition_html, why_it_matters_html
+    own = len(page.own_faqs)
+    resolved_faqs = [
+        faq._replace(answer_html=html) for faq, html in zip(faqs, answers, strict=True)
+    ]
+    page.own_faqs, page.shared_faqs = resolved_faqs[:own], resolved_faqs[own:]
+    page.cta = CallToAction(heading, body, body_html)
+    page.links_to = resolved.links_to
+
+
+# Most pages share a few calls to action (the default, with each title): each is rendered
+# once per process, not on every read.
+_render_call_to_action = lru_cache(maxsize=1024)(render_markdown)
 
 
 def _listed_on_page(term: Term) -> list[tuple]:
@@ -350,6 +396,25 @@ def public_categories() -> QuerySet[Category]:
     return Category.objects.prefetch_related(
         Prefetch("shared_faqs", queryset=FAQ.objects.order_by("position", "id"))
     )
+
+
+def with_readers_html(categories) -> list[Category]:
+    """``categories`` (from public_categories) with ``description_html`` and
+    ``page_faqs`` (FAQItems) as readers see them: the description rendered from its
+    Markdown, term links resolved in one query for them all (none without any)."""
+    categories = list(categories)
+    faqs = [list(category.shared_faqs.all()) for category in categories]
+    resolved = term_links.resolve(
+        [
+            *(render_markdown(category.description) for category in categories),
+            *(faq.answer_html for each in faqs for faq in each),
+        ]
+    ).fragments
+    descriptions, answers = resolved[: len(categories)], iter(resolved[len(categories) :])
+    for category, html, shared in zip(categories, descriptions, faqs, strict=True):
+        category.description_html = html
+        category.page_faqs = [FAQItem(faq.question, faq.answer, next(answers)) for faq in shared]
+    return categories
 
 
 def count_of(queryset: QuerySet) -> int:

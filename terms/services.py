@@ -20,6 +20,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from . import term_links
 from .audit import audit_record
 from .history import revision_date, snapshot_of_revision
 from .models import (
@@ -453,6 +454,11 @@ class _GlossaryImporter:
     def __init__(self, report: ImportReport):
         self.report = report
         self._review_by = None
+        self.id_for_slug: dict[str, int] = {}
+        self.slugs_in_file: set[str] = set()
+        # Texts linking to terms of the file not written yet: (kind, identity, instance,
+        # field, text as in the file), given their ids once every term is written.
+        self.links_later: list[tuple[str, str, Any, str, str]] = []
 
     def review_by(self) -> datetime.date:
         """The review-by date of a term published by this import (the same for all)."""
@@ -526,6 +532,35 @@ class _GlossaryImporter:
                 faqs.append((" ".join(question.split()), answer.strip()))
         return faqs if ok else None
 
+    def linked(self, kind: str, identity: str, where: str, text: str | None):
+        """``text`` with its term links (by slug in a file) written by id, and whether it
+        must wait for terms later in the file (then it is returned as the file has it)."""
+        if not text:
+            return text, False
+        slugs = term_links.linked_slugs(text)
+        for slug in slugs:
+            if slug not in self.id_for_slug and slug not in self.slugs_in_file:
+                self.error(kind, identity, where, f"links to no term with slug {slug!r}")
+        if any(slug not in self.id_for_slug for slug in slugs):
+            return text, True
+        return term_links.with_ids(text, self.id_for_slug), False
+
+    def link_later(self, kind: str, identity: str, instance, name: str, text: str) -> None:
+        instance.term_links_checked_later = True
+        self.links_later.append((kind, identity, instance, name, text))
+
+    def write_links_later(self) -> None:
+        """Now that every term of the file is written, give the links waiting for one
+        their ids, and check them as any link is checked (the model's clean)."""
+        waiting: dict[int, tuple[str, str, Any]] = {}
+        for kind, identity, instance, name, text in self.links_later:
+            setattr(instance, name, term_links.with_ids(text, self.id_for_slug))
+            instance.term_links_checked_later = False
+            waiting[id(instance)] = (kind, identity, instance)
+        for kind, identity, instance in waiting.values():
+            with contextlib.suppress(_RecordInvalid):
+                self.validated_save(kind, identity, instance)
+
     def validation_errors(self, kind: str, identity: str, error: ValidationError) -> None:
         if hasattr(error, "error_dict"):
             for field_name, messages in error.message_dict.items():
@@ -577,6 +612,12 @@ class _GlossaryImporter:
         if self.report.errors:
             return
 
+        self.id_for_slug = dict(Term.objects.entries().values_list("slug", "pk"))
+        self.slugs_in_file = {
+            record["slug"].strip()
+            for record in sections["terms"]
+            if isinstance(record, dict) and isinstance(record.get("slug"), str)
+        }
         for kind, name in (("category", "categories"), ("reference", "references")):
             for record, identity in self.identified(kind, sections[name]):
                 with contextlib.suppress(_RecordInvalid):
@@ -586,6 +627,7 @@ class _GlossaryImporter:
         for record, identity in self.identified("term", sections["terms"]):
             with contextlib.suppress(_RecordInvalid):
                 pending.append(self.import_term_fields(record, identity))
+        self.write_links_later()
         # Children and related terms second: "related" may name terms later in the file.
         for term, record, identity, changed, created in pending:
             try:
@@ -624,8 +666,15 @@ class _GlossaryImporter:
         errors_before = len(self.report.errors)
         self.check_keys(kind, slug, record, CATEGORY_FIELDS, {"slug", "name"})
         name = self.text(kind, slug, record, "name")
-        description = self.text(kind, slug, record, "description")
+        file_description = self.text(kind, slug, record, "description")
+        description, description_later = self.linked(kind, slug, "description", file_description)
         faqs = self.faq_list(kind, slug, record)
+        faqs_later = {}
+        for number, (question, answer) in enumerate(faqs or [], start=1):
+            linked, later = self.linked(kind, slug, f"faqs[{number}].answer", answer)
+            faqs[number - 1] = (question, linked)
+            if later:
+                faqs_later[number] = answer
         if len(self.report.errors) > errors_before:
             raise _RecordInvalid
 
@@ -637,6 +686,8 @@ class _GlossaryImporter:
         if description is not None:
             wanted["description"] = description
         changed = _assign(category, wanted)
+        if description_later:
+            self.link_later(kind, slug, category, "description", file_description)
         if created or changed:
             self.validated_save(kind, slug, category)
 
@@ -648,6 +699,8 @@ class _GlossaryImporter:
                 for position, (question, answer) in enumerate(faqs, start=1):
                     faq = FAQ(category=category, question=question, answer=answer)
                     faq.position = position
+                    if position in faqs_later:
+                        self.link_later(kind, slug, faq, "answer", faqs_later[position])
                     self.validated_save(kind, slug, faq)
                 faqs_changed = True
         self.count(kind, created=created, changed=changed or faqs_changed)
@@ -723,8 +776,13 @@ class _GlossaryImporter:
         self.check_keys(kind, slug, record, TERM_FIELDS, {"slug", "title", "category"})
 
         wanted: dict[str, Any] = {}
+        links_later: dict[str, str] = {}
         for name in ("title", "summary", "definition", "why_it_matters"):
             value = self.text(kind, slug, record, name)
+            if name in ("definition", "why_it_matters"):
+                value, later = self.linked(kind, slug, name, value)
+                if later:
+                    links_later[name] = value
             if value is not None:
                 wanted[name] = value
         if "title" in wanted:
@@ -759,6 +817,10 @@ class _GlossaryImporter:
                     self.error(kind, slug, f"cta.{name}", "unknown field (check the spelling)")
                 for name, model_field in (("heading", "cta_heading"), ("body", "cta_body")):
                     value = self.text(kind, slug, cta, name)
+                    if name == "body":
+                        value, later = self.linked(kind, slug, "cta.body", value)
+                        if later:
+                            links_later[model_field] = value
                     wanted[model_field] = value or ""
 
         category_slug = self.text(kind, slug, record, "category")
@@ -785,8 +847,11 @@ class _GlossaryImporter:
             # before review-by dates) gets the one publishing would give.
             term.review_by = self.review_by()
             changed = True
+        for name, text in links_later.items():
+            self.link_later(kind, slug, term, name, text)
         if created or changed:
             self.validated_save(kind, slug, term)
+        self.id_for_slug[slug] = term.pk
         return term, record, slug, changed, created
 
     def timestamp(self, slug: str, record: dict, name: str) -> datetime.datetime | None:
@@ -837,6 +902,14 @@ class _GlossaryImporter:
                 else:
                     seen[folded] = number
         faqs = self.faq_list(kind, slug, record)
+        # Every term of the file is written by now: a link still waiting is to a term
+        # whose record was refused (reported there; nothing is stored).
+        answers_waiting = set()
+        for number, (question, answer) in enumerate(faqs or [], start=1):
+            linked, waiting = self.linked(kind, slug, f"faqs[{number}].answer", answer)
+            faqs[number - 1] = (question, linked)
+            if waiting:
+                answers_waiting.add(number)
         references = self.term_references(term, record, slug)
         related = self.related_terms(term, record, slug)
         if len(self.report.errors) > errors_before:
@@ -857,6 +930,7 @@ class _GlossaryImporter:
                 term.faqs.all().delete()
                 for position, (question, answer) in enumerate(faqs, start=1):
                     faq = FAQ(term=term, question=question, answer=answer, position=position)
+                    faq.term_links_checked_later = position in answers_waiting
                     self.validated_save(kind, slug, faq)
                 children_changed = True
         if references is not None:
@@ -968,6 +1042,14 @@ def glossary_export(*, statuses: list[str] | None = None) -> dict:
         + (f" (status: {', '.join(sorted(statuses))})" if statuses else ""),
     )
 
+    slug_for_id = dict(Term.objects.entries().values_list("pk", "slug"))
+
+    def portable(text: str) -> str:
+        return term_links.portable(text, slug_for_id)
+
+    def faq_record(faq: FAQ) -> dict:
+        return {"question": faq.question, "answer": portable(faq.answer)}
+
     categories = Category.objects.prefetch_related("shared_faqs").order_by("order", "name")
     return {
         "format": FORMAT_NAME,
@@ -975,8 +1057,8 @@ def glossary_export(*, statuses: list[str] | None = None) -> dict:
             {
                 "slug": category.slug,
                 "name": category.name,
-                "description": category.description,
-                "faqs": [_faq_record(faq) for faq in category.shared_faqs.all()],
+                "description": portable(category.description),
+                "faqs": [faq_record(faq) for faq in category.shared_faqs.all()],
             }
             for category in categories
         ],
@@ -999,15 +1081,15 @@ def glossary_export(*, statuses: list[str] | None = None) -> dict:
                 "status": term.status,
                 "in_development": term.in_development,
                 "summary": term.summary,
-                "definition": term.definition,
-                "why_it_matters": term.why_it_matters,
+                "definition": portable(term.definition),
+                "why_it_matters": portable(term.why_it_matters),
                 "key_considerations": [item.text for item in term.key_considerations.all()],
-                "faqs": [_faq_record(faq) for faq in term.faqs.all()],
+                "faqs": [faq_record(faq) for faq in term.faqs.all()],
                 "references": [citation.reference.key for citation in term.citations.all()],
                 "related": sorted(
                     other.slug for other in term.related.all() if other.slug in exported_slugs
                 ),
-                "cta": {"heading": term.cta_heading, "body": term.cta_body},
+                "cta": {"heading": term.cta_heading, "body": portable(term.cta_body)},
                 "published_at": _iso(term.published_at),
                 "updated_at": _iso(term.updated_at),
                 "go_live_at": _iso(term.go_live_at),
@@ -1018,10 +1100,6 @@ def glossary_export(*, statuses: list[str] | None = None) -> dict:
             for term in terms
         ],
     }
-
-
-def _faq_record(faq: FAQ) -> dict:
-    return {"question": faq.question, "answer": faq.answer}
 
 
 def _iso(moment: datetime.datetime | None) -> str | None:

@@ -21,6 +21,8 @@ CTA_BODY_MAX_LENGTH = 1000
 # The placeholder, or any other brace: the first that is not the placeholder is refused.
 _BRACES = re.compile(r"\{term\}|[{}]")
 _SHOWN_AT_MOST = 40
+# What Python-Markdown (and its tables extension) lets a backslash escape.
+_MARKDOWN_SPECIALS = re.compile(r"[\\`*_{}\[\]()#+\-.!|]")
 # Control characters (C0, C1, DEL), and the line and paragraph separators.
 _CONTROL_CATEGORIES = {"Cc", "Zl", "Zp"}
 
@@ -28,6 +30,12 @@ _CONTROL_CATEGORIES = {"Cc", "Zl", "Zp"}
 def fill_term(template: str, title: str) -> str:
     """The call to action for one term: each ``{term}`` replaced by its title."""
     return template.replace(TERM_PLACEHOLDER, title)
+
+
+def markdown_literal(text: str) -> str:
+    """``text`` written so that Markdown shows it as it is: no emphasis, link or HTML."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_SPECIALS.sub(r"\\\g<0>", escaped)
 
 
 def validate_cta_template(text: str) -> None:

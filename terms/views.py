@@ -17,6 +17,7 @@ from django.views.decorators.http import require_safe
 
 from . import selectors
 from .jsonld import category_json_ld, term_json_ld
+from .markdown import plain_text
 from .models import Category, Term
 from .preview import previewed_term_id
 
@@ -192,7 +193,8 @@ def index_title(*, letter, category, query, page) -> str:
 @require_safe
 def category_detail(request, slug):
     category = get_object_or_404(selectors.public_categories(), slug=slug)
-    shared_faqs = list(category.shared_faqs.all())
+    [category] = selectors.with_readers_html([category])
+    shared_faqs = category.page_faqs
     terms = list(selectors.term_list().in_category(category))
     category_url = absolute(category.get_absolute_url())
     context = {
@@ -201,7 +203,7 @@ def category_detail(request, slug):
         "shared_faqs": shared_faqs,
         "meta": page_meta(
             title=f"{category.name} — {SITE_NAME}",
-            description=category.description
+            description=plain_text(category.description_html)
             or f"AI terms about {category.name}, explained for business.",
             path=category.get_absolute_url(),
         ),
@@ -240,11 +242,10 @@ def keep_private(response):
 def render_term_page(request, page, *, previewing: bool, banner: bool = False):
     """The live term page. A preview is never cached or indexed, and says so in a banner
     when the term is not published (or, from the admin, always: it may be unsaved)."""
-    cta_heading, cta_body = selectors.site_settings().call_to_action(page.term)
     context = {
         "term": page,
-        "cta_heading": cta_heading,
-        "cta_body": cta_body,
+        "cta_heading": page.cta.heading,
+        "cta_body_html": page.cta.body_html,
         "preview_banner": previewing and (banner or page.term.status != Term.Status.PUBLISHED),
         "meta": page_meta(
             title=f"{page.title}: what it means for business — {SITE_NAME}",

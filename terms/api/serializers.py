@@ -6,7 +6,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..jsonld import category_json_ld, term_json_ld
-from ..selectors import site_settings
 
 
 def absolute(context, path: str) -> str:
@@ -37,9 +36,17 @@ class RelatedTermSerializer(serializers.Serializer):
     summary = serializers.CharField()
 
 
+class LinkedTermSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    url = serializers.CharField(help_text="The linked term in the API.")
+    web_url = serializers.CharField(help_text="The linked term's public page.")
+
+
 class CallToActionSerializer(serializers.Serializer):
     heading = serializers.CharField()
-    body = serializers.CharField()
+    body = serializers.CharField(help_text="Markdown, {term} replaced by the title.")
+    body_html = serializers.CharField(help_text="Sanitised HTML rendered from the body.")
     inquiry_url = serializers.CharField(help_text="The advisory contact form for this term.")
 
 
@@ -102,13 +109,20 @@ class TermDetailSerializer(TermListSerializer):
     """A whole term page (a selectors.TermPage); written directly, as the list is."""
 
     definition = serializers.CharField(help_text="Markdown.")
-    definition_html = serializers.CharField(help_text="Sanitised HTML.")
+    definition_html = serializers.CharField(help_text="Sanitised HTML, term links resolved.")
     why_it_matters = serializers.CharField(help_text="Markdown: why it matters for business.")
-    why_it_matters_html = serializers.CharField(help_text="Sanitised HTML.")
+    why_it_matters_html = serializers.CharField(help_text="Sanitised HTML, term links resolved.")
     key_considerations = serializers.ListField(child=serializers.CharField())
     faqs = FAQSerializer(many=True, help_text="The term's own questions, then its category's.")
     references = ReferenceSerializer(many=True)
     related = RelatedTermSerializer(many=True, help_text="Published related terms only.")
+    links_to = LinkedTermSerializer(
+        many=True,
+        help_text="The published terms this one links to in its text (definition, why it "
+        "matters, FAQ answers, call to action), once each, in order of first appearance. "
+        'In the HTML fields such a link is <a class="term-link">; a link to a term '
+        "that is not published is its label alone.",
+    )
     cta = CallToActionSerializer(help_text="The call to action closing the page.")
     published_at = serializers.DateTimeField()
     json_ld = serializers.JSONField(
@@ -118,7 +132,7 @@ class TermDetailSerializer(TermListSerializer):
 
     def to_representation(self, page) -> dict:
         data = super().to_representation(page)
-        heading, body = site_settings().call_to_action(page.term)
+        api_base, web_base = self.url_bases()
         data |= {
             "definition": page.definition,
             "definition_html": page.definition_html,
@@ -128,9 +142,19 @@ class TermDetailSerializer(TermListSerializer):
             "faqs": [faq._asdict() for faq in page.faqs],
             "references": [reference._asdict() for reference in page.references],
             "related": [related._asdict() for related in page.related],
+            "links_to": [
+                {
+                    "slug": linked.slug,
+                    "title": linked.title,
+                    "url": f"{api_base}{linked.slug}/",
+                    "web_url": f"{web_base}{linked.slug}/",
+                }
+                for linked in page.links_to
+            ],
             "cta": {
-                "heading": heading,
-                "body": body,
+                "heading": page.cta.heading,
+                "body": page.cta.body,
+                "body_html": page.cta.body_html,
                 "inquiry_url": absolute(
                     self.context, f"{reverse('advisory:inquiry_form')}?term={page.slug}"
                 ),
@@ -149,10 +173,13 @@ class TermDetailSerializer(TermListSerializer):
 class CategorySerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
-    description = serializers.CharField()
+    description = serializers.CharField(help_text="Markdown.")
+    description_html = serializers.CharField(
+        help_text="Sanitised HTML rendered from the description, term links resolved."
+    )
     term_count = serializers.SerializerMethodField(help_text="Published terms in the category.")
     faqs = FAQSerializer(
-        many=True, source="shared_faqs.all", help_text="Questions shared by every term in it."
+        many=True, source="page_faqs", help_text="Questions shared by every term in it."
     )
     url = serializers.SerializerMethodField(help_text="This category in the API.")
     web_url = serializers.SerializerMethodField(help_text="This category's public page.")
@@ -181,7 +208,7 @@ class CategoryDetailSerializer(CategorySerializer):
         return category_json_ld(
             category,
             category_url=self.get_web_url(category),
-            shared_faqs=list(category.shared_faqs.all()),
+            shared_faqs=category.page_faqs,
         )
 
 

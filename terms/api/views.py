@@ -192,6 +192,14 @@ class CategoryViewSet(PublicReadOnlyViewSet):
     def get_serializer_class(self):
         return CategoryDetailSerializer if self.action == "retrieve" else CategorySerializer
 
+    def list(self, request, *args, **kwargs):
+        categories = selectors.with_readers_html(self.get_queryset())
+        return Response(self.get_serializer(categories, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        [category] = selectors.with_readers_html([self.get_object()])
+        return Response(self.get_serializer(category).data)
+
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "term_counts": selectors.category_term_counts()}
 

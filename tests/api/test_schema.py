@@ -95,7 +95,7 @@ def test_the_term_page_documents_every_field(schema):
         *("slug", "title", "aliases", "summary", "category", "in_development", "updated_at"),
         *("reviewed_at", "url", "web_url", "definition", "definition_html", "why_it_matters"),
         *("why_it_matters_html", "key_considerations", "faqs", "references", "related"),
-        *("cta", "published_at", "json_ld"),
+        *("links_to", "cta", "published_at", "json_ld"),
     }
     assert "404" in responses
 

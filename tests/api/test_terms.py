@@ -251,7 +251,7 @@ def test_the_term_page_has_every_field_a_page_shows(client, example_term):
         *("slug", "title", "aliases", "summary", "category", "in_development", "updated_at"),
         *("reviewed_at", "url", "web_url", "definition", "definition_html", "why_it_matters"),
         *("why_it_matters_html", "key_considerations", "faqs", "references", "related"),
-        *("cta", "published_at", "json_ld"),
+        *("links_to", "cta", "published_at", "json_ld"),
     }
     assert page["slug"] == "mechanistic-interpretability"
     assert page["title"] == "Mechanistic Interpretability"
@@ -320,6 +320,8 @@ def test_the_call_to_action_uses_the_default_wording_with_the_terms_title(client
         "heading": "Need help implementing Mechanistic Interpretability?",
         "body": "Our advisory team helps businesses adopt AI strategically. "
         "Let's discuss how Mechanistic Interpretability fits into your AI roadmap.",
+        "body_html": "<p>Our advisory team helps businesses adopt AI strategically. "
+        "Let's discuss how Mechanistic Interpretability fits into your AI roadmap.</p>",
         "inquiry_url": f"{SERVER}/advisory/?term=mechanistic-interpretability",
     }
 
@@ -332,6 +334,7 @@ def test_a_term_can_override_the_call_to_action(client):
     assert cta == {
         "heading": "Book a red-team exercise",
         "body": "We attack it first.",
+        "body_html": "<p>We attack it first.</p>",
         "inquiry_url": f"{SERVER}/advisory/?term=red-teaming",
     }
 

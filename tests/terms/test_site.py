@@ -151,7 +151,10 @@ def test_the_call_to_action_names_the_term_and_links_to_the_advisory_form(client
     html, page = get_page(client, "/glossary/guardrails/")
 
     assert ("h2", "Need help implementing Guardrails?") in page.headings
-    assert "Let&#x27;s discuss how Guardrails fits into your AI roadmap." in html
+    assert (
+        "<p>Our advisory team helps businesses adopt AI strategically. "
+        "Let's discuss how Guardrails fits into your AI roadmap.</p>" in html
+    )
     [button] = [link for link in page.links if "button" in link.get("class", "")]
     assert button["href"] == "/advisory/?term=guardrails"
 
