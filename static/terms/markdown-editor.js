@@ -73,10 +73,11 @@
     end = lineEnd === -1 ? value.length : lineEnd;
     var lines = value.slice(start, end).split("\n");
     var pattern = numbered ? /^\d+\.\s/ : /^[-*]\s/;
+    var anyList = /^(\d+\.|[-*])\s/;
     var listed = lines.every(function (line) { return pattern.test(line); });
     var changed = lines.map(function (line, index) {
       if (listed) return line.replace(pattern, ""); // a second press takes the list off
-      return (numbered ? index + 1 + ". " : "- ") + line;
+      return (numbered ? index + 1 + ". " : "- ") + line.replace(anyList, "");
     }).join("\n");
     replaceRange(textarea, start, end, changed, lines.length > 1 ? 0 : changed.length, changed.length);
   }
@@ -129,7 +130,7 @@
     var bar = element("div", {
       class: "md-editor__toolbar",
       role: "toolbar",
-      "aria-label": ("Formatting " + fieldLabel(textarea)).trim(),
+      "aria-label": ("Formatting " + fieldLabel(textarea)).trim(), // no label in an inline's table
       "aria-controls": textarea.id,
     });
     var mac = /Mac|iPhone|iPad/.test(navigator.platform);

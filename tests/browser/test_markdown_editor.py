@@ -84,19 +84,69 @@ def test_the_bold_button_wraps_the_selection_and_undo_takes_it_back(editing):
     expect(definition(page)).to_have_value("Make this loud")
 
 
-def test_the_italic_shortcut_and_the_list_buttons_format_the_text(editing):
+def test_the_list_buttons_and_the_italic_shortcut_format_the_text(editing):
     page = editing
+    toolbar = page.locator(".field-definition").get_by_role("toolbar")
     definition(page).fill("first\nsecond")
     definition(page).press("Control+a")
 
-    page.locator(".field-definition").get_by_role("button", name="Numbered list").click()
+    toolbar.get_by_role("button", name="Bulleted list").click()
+    expect(definition(page)).to_have_value("- first\n- second")
+    expect(definition_preview(page).locator("ul li")).to_have_count(2)
+    toolbar.get_by_role("button", name="Numbered list").click()
     expect(definition(page)).to_have_value("1. first\n2. second")
-    page.keyboard.press("Control+End")
-    page.keyboard.press("Shift+Home")
-    page.keyboard.press("Control+i")
+    expect(definition_preview(page).locator("ol li")).to_have_count(2)
+    page.keyboard.press("Control+z")
+    toolbar.get_by_role("button", name="Bulleted list").click()  # a second press: no list
+    expect(definition(page)).to_have_value("first\nsecond")
 
-    expect(definition(page)).to_have_value("1. first\n*2. second*")
-    expect(definition_preview(page).locator("ol li")).to_have_count(1)
+    definition(page).press("Control+End")
+    page.keyboard.press("Shift+Control+ArrowLeft")
+    page.keyboard.press("Control+i")
+    expect(definition(page)).to_have_value("first\n*second*")
+    expect(definition_preview(page).locator("em")).to_have_text("second")
+
+
+def test_the_link_button_asks_for_the_address_and_links_the_selection(editing):
+    page = editing
+    definition(page).fill("Read the model card guide.")
+    definition(page).press("End")
+    page.keyboard.press("ArrowLeft")  # before the full stop
+    for _ in range(len("guide")):
+        page.keyboard.press("Shift+ArrowLeft")
+
+    page.locator(".field-definition").get_by_role("button", name="Link").first.click()
+    address = page.locator(".field-definition").get_by_label("Link address:")
+    address.fill("https://example.org/cards")
+    address.press("Enter")  # links; does not submit the form
+
+    expect(definition(page)).to_have_value(
+        "Read the model card [guide](https://example.org/cards)."
+    )
+    expect(definition_preview(page).get_by_role("link", name="guide")).to_have_attribute(
+        "href", "https://example.org/cards"
+    )
+
+
+def test_the_preview_says_when_it_is_unavailable_and_typing_goes_on(editing):
+    page = editing
+    page.route("**/markdown-preview/", lambda route: route.abort())
+    type_at_the_end(page, " Offline.")
+    expect(definition_preview(page)).to_contain_text(
+        "Preview unavailable: no connection to the server."
+    )
+    page.unroute("**/markdown-preview/")
+
+    other_tab = page.context.new_page()
+    other_tab.goto("/admin/")
+    other_tab.get_by_role("button", name="Log out").click()
+    expect(other_tab.get_by_role("link", name="Log in again")).to_be_visible()
+    type_at_the_end(page, " Still typing.")
+
+    expect(definition_preview(page)).to_contain_text(
+        "Preview unavailable: you are no longer logged in."
+    )
+    expect(definition(page)).to_have_value("A model card documents a model. Offline. Still typing.")
 
 
 def test_typing_double_brackets_offers_terms_and_the_keyboard_picks_one(editing):
@@ -171,6 +221,28 @@ def test_leaving_with_unsaved_changes_asks_first_and_saving_does_not(editing, te
     assert asked == ["beforeunload", "beforeunload"]  # neither the save nor leaving after it
     term.refresh_from_db()
     assert term.definition == "A model card documents a model. Changed."
+
+
+def test_an_added_question_has_the_editor_and_is_a_change_once_typed_in(editing):
+    page = editing
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    page.get_by_role("button", name="Add another Common question").click()
+    answer = page.locator('textarea[name="faqs-1-answer"]')
+
+    answer.click()
+    page.keyboard.type("It **depends**.")
+    row = page.locator("#faqs-1")
+    expect(row.get_by_role("region", name="Preview").locator("strong")).to_have_text("depends")
+    with page.expect_event("dialog"):
+        page.get_by_role("link", name="Home").click()
+    assert asked == ["beforeunload"]
+
+    page.get_by_role("button", name="Add another Common question").click()
+    answer.fill("")
+    page.get_by_role("link", name="Home").click()  # two empty added rows: nothing to lose
+    expect(page).to_have_url(re.compile(r"/admin/$"))
+    assert asked == ["beforeunload"]
 
 
 def test_typing_and_undoing_back_to_the_saved_text_leaves_without_asking(editing):
