@@ -32,7 +32,7 @@ from glossary_project.admin import ReadOnlyAdminMixin
 from glossary_project.httpcache.generation import pinned_generation, private_generation
 from glossary_project.spreadsheets import Echo, csv_cell
 
-from . import history, selectors
+from . import editor_views, history, selectors
 from .audit import audit_record
 from .forms import REVIEW_STEP_FORMS, TermAdminForm, former_slug_warning
 from .models import (
@@ -60,6 +60,7 @@ from .services import (
     working_copy_start,
 )
 from .views import render_term_page
+from .widgets import MarkdownTextarea
 
 MIN_KEY_CONSIDERATIONS = 3
 HISTORY_PER_PAGE = 50
@@ -166,7 +167,7 @@ class TermFAQInline(OrderedInline):
     formfield_overrides = {
         FAQ._meta.get_field("question").__class__: {"widget": TextInput(attrs={"size": 40})},
         FAQ._meta.get_field("answer").__class__: {
-            "widget": Textarea(attrs={"rows": 3, "cols": 60})
+            "widget": MarkdownTextarea(attrs={"rows": 3, "cols": 60}, preview_below=True)
         },
     }
 
@@ -414,6 +415,10 @@ class TermAdmin(AuditedDeleteAdmin):
     actions = ["publish_selected", "archive_selected", "mark_reviewed_selected"]
     save_on_top = True
     list_per_page = 50
+
+    class Media:
+        js = ["terms/unsaved-changes.js"]
+
     fieldsets = [
         (
             None,
@@ -469,9 +474,9 @@ class TermAdmin(AuditedDeleteAdmin):
         "title": TextInput(attrs={"class": "vLargeTextField"}),
         "aliases": Textarea(attrs={"rows": 3, "cols": 40}),
         "summary": Textarea(attrs={"rows": 2, "cols": 100}),
-        "definition": Textarea(attrs={"rows": 10, "cols": 100}),
-        "why_it_matters": Textarea(attrs={"rows": 5, "cols": 100}),
-        "cta_body": Textarea(attrs={"rows": 3, "cols": 100}),
+        "definition": MarkdownTextarea(attrs={"rows": 10, "cols": 100}),
+        "why_it_matters": MarkdownTextarea(attrs={"rows": 5, "cols": 100}),
+        "cta_body": MarkdownTextarea(attrs={"rows": 3, "cols": 100}),
     }
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
@@ -566,6 +571,16 @@ class TermAdmin(AuditedDeleteAdmin):
 
         preview = view(self.preview_view)
         return [
+            path(
+                "markdown-preview/",
+                view(editor_views.markdown_preview),
+                name="terms_markdown_preview",
+            ),
+            path(
+                "link-suggestions/",
+                view(editor_views.link_suggestions),
+                name="terms_link_suggestions",
+            ),
             path("preview/", preview, name="terms_term_preview_new"),
             path("<path:object_id>/preview/", preview, name="terms_term_preview"),
             *self.review_urls(),
@@ -1092,6 +1107,12 @@ class CategoryAdmin(AuditedAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [CategoryFAQInline]
+    formfield_overrides = {
+        Category._meta.get_field("description").__class__: {"widget": MarkdownTextarea}
+    }
+
+    class Media:
+        js = ["terms/unsaved-changes.js"]
 
     def get_queryset(self, request):
         return (
@@ -1147,6 +1168,9 @@ class SiteSettingsAdmin(admin.ModelAdmin):
         "default_cta_body",
         "review_interval_months",
     ]
+    formfield_overrides = {
+        SiteSettings._meta.get_field("default_cta_body").__class__: {"widget": MarkdownTextarea}
+    }
 
     def has_add_permission(self, request):
         return False

@@ -421,3 +421,43 @@ def count_of(queryset: QuerySet) -> int:
     """The number of rows, counted once per content change for each distinct filter."""
     unordered = queryset.order_by()
     return per_generation("count", unordered.count, str(unordered.query))
+
+
+@dataclass(frozen=True)
+class LinkSuggestion:
+    term: Term
+    matched_alias: str | None  # None: the title matched
+
+
+def link_suggestions(query: str, *, limit: int = 10) -> list[LinkSuggestion]:
+    """Entries (never working copies, whatever their status) whose title or an alias
+    holds ``query``, for the editor's ``[[`` autocomplete: those where it starts a title
+    or an alias first, then those that only contain it, each group by title."""
+    query = " ".join(query.split())
+    entries = Term.objects.entries().only("id", "title", "aliases", "status", "slug")
+    if not query:
+        return [LinkSuggestion(term, None) for term in entries.order_by(Lower("title"))[:limit]]
+    starts = (
+        Q(title__istartswith=query)
+        | Q(aliases__istartswith=query)
+        | Q(aliases__icontains=f"\n{query}")
+    )
+    contains = Q(title__icontains=query) | Q(aliases__icontains=query)
+    first = list(entries.filter(starts).order_by(Lower("title"))[:limit])
+    rest = entries.filter(contains).exclude(pk__in=[term.pk for term in first])
+    found = first + list(rest.order_by(Lower("title"))[: limit - len(first)])
+    return [LinkSuggestion(term, _matched_alias(term, query)) for term in found]
+
+
+def _matched_alias(term: Term, query: str) -> str | None:
+    """The alias the query was found in, or None when it was the title: a prefix of the
+    title, then of an alias, then anywhere in the title, then in an alias."""
+    folded = query.casefold()
+    title = term.title.casefold()
+    aliases = term.alias_list
+    if title.startswith(folded):
+        return None
+    prefixed = next((alias for alias in aliases if alias.casefold().startswith(folded)), None)
+    if prefixed or folded in title:
+        return prefixed
+    return next((alias for alias in aliases if folded in alias.casefold()), None)
