@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.forms import BaseInlineFormSet, Textarea, TextInput, all_valid
+from django.forms import BaseInlineFormSet, Media, NumberInput, Textarea, TextInput, all_valid
 from django.http import (
     Http404,
     HttpResponseNotAllowed,
@@ -133,6 +133,15 @@ class KeyConsiderationFormSet(OrderedInlineFormSet):
                 first_seen[folded] = text
 
 
+# Drag handles and arrow keys for the order columns: static/terms/sortable-rows.js hides
+# each number input marked data-sortable-position (still submitted) behind a handle.
+# Not django-admin-sortable2: its handles take no keyboard focus, its inlines hide the
+# number even without JavaScript, and its list view saves with bulk_update(), which sends
+# no signal (stale public caches) and leaves no audit entry.
+SORTABLE_ROWS = Media(js=["terms/sortable-rows.js"], css={"all": ["terms/sortable-rows.css"]})
+SORTABLE_POSITION = {"data-sortable-position": ""}
+
+
 class OrderedInline(admin.TabularInline):
     formset = OrderedInlineFormSet
     extra = 1
@@ -142,7 +151,12 @@ class OrderedInline(admin.TabularInline):
         position = formset.form.base_fields["position"]
         position.required = False
         position.initial = None
+        position.widget.attrs |= SORTABLE_POSITION
         return formset
+
+    @property
+    def media(self):
+        return super().media + SORTABLE_ROWS
 
 
 class KeyConsiderationInline(OrderedInline):
@@ -1092,6 +1106,17 @@ class CategoryAdmin(AuditedAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [CategoryFAQInline]
+
+    @property
+    def media(self):
+        return super().media + SORTABLE_ROWS
+
+    def get_changelist_formset(self, request, **kwargs):
+        """The list's order column: drag handles and arrow keys (sortable-rows.js); saved
+        with the list's Save button like any list edit (save_model, signals, audit)."""
+        order = NumberInput(attrs={"class": "vIntegerField", **SORTABLE_POSITION})
+        kwargs["widgets"] = {"order": order}
+        return super().get_changelist_formset(request, **kwargs)
 
     def get_queryset(self, request):
         return (
