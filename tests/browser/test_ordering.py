@@ -111,3 +111,27 @@ def test_an_editor_drags_categories_into_a_new_order_on_the_list(open_page, edit
     )
     names = [row["name"] for row in page.request.get("/api/v1/categories/").json()]
     assert names == ["Risk", "Basics", "Governance"]
+
+
+def test_a_row_added_with_add_another_can_be_moved_and_a_deleted_row_keeps_the_others_order(
+    open_page, publisher, entry
+):
+    editing, reader = open_page(), open_page()
+    log_in(editing, publisher)
+    open_the_working_copy(editing, entry)
+    group = editing.locator("#key_considerations-group")
+
+    group.get_by_role("button", name="Add another Key consideration").click()
+    new_row = group.locator("tbody tr.dynamic-key_considerations").last
+    new_row.locator("input[name$='-text']").fill("Delta was added")
+    added = handle(editing, "Delta was added")
+    added.focus()
+    for _ in range(4):  # past the three empty rows, then above Gamma
+        editing.keyboard.press("ArrowUp")
+    expect(group.get_by_role("status")).to_have_text("Moved to position 3 of 7")
+    expect(added).to_be_focused()
+    group.get_by_role("row").filter(has=handle(editing, "Alpha comes first")).get_by_role(
+        "checkbox"
+    ).check()
+    publish(editing)
+    expect_readers_see(reader, ["Beta comes second", "Delta was added", "Gamma comes third"])
