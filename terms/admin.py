@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ORDER_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -1112,11 +1113,25 @@ class CategoryAdmin(AuditedAdmin):
         return super().media + SORTABLE_ROWS
 
     def get_changelist_formset(self, request, **kwargs):
-        """The list's order column: drag handles and arrow keys (sortable-rows.js); saved
-        with the list's Save button like any list edit (save_model, signals, audit)."""
-        order = NumberInput(attrs={"class": "vIntegerField", **SORTABLE_POSITION})
-        kwargs["widgets"] = {"order": order}
+        """The list's order column: drag handles and arrow keys (sortable-rows.js), saved
+        with the list's Save button like any list edit (save_model, signals, audit). Only
+        while the list shows the categories in their order: moving a row of a list sorted
+        by name would number every category by name."""
+        if self.listed_in_order(request):
+            order = NumberInput(attrs={"class": "vIntegerField", **SORTABLE_POSITION})
+            kwargs["widgets"] = {"order": order}
         return super().get_changelist_formset(request, **kwargs)
+
+    def listed_in_order(self, request) -> bool:
+        """Whether the list is in the categories' order: by default, or sorted by the order
+        column first, ascending (ChangeList's ``o`` parameter: column indices)."""
+        first = request.GET.get(ORDER_VAR, "").split(".")[0]
+        if not first:
+            return True
+        columns = list(self.get_list_display(request))
+        if self.get_actions(request):
+            columns = ["action_checkbox", *columns]
+        return first.isdigit() and int(first) < len(columns) and columns[int(first)] == "order"
 
     def get_queryset(self, request):
         return (

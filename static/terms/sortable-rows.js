@@ -199,13 +199,16 @@
     rowsOf(table).forEach((row) => enhanceRow(row, table));
 
     table.addEventListener("keydown", (event) => onKeyDown(event, table));
-    table.addEventListener("input", (event) => labelHandle(event.target.closest("tr"), table));
-    table.addEventListener("change", (event) => {
-      const row = event.target.closest("tr");
+    const relabel = (event) => {
+      const row = event.target.closest && event.target.closest("tr");
       if (row && row.querySelector(`.${HANDLE_CLASS}`)) {
         labelHandle(row, table);
       }
-    });
+    };
+    table.addEventListener("input", relabel);
+    table.addEventListener("change", relabel);
+    // The reference picker (select2) tells of a choice through jQuery only.
+    table.addEventListener("focusin", relabel);
     table.addEventListener("dragstart", (event) => {
       const handle = event.target.closest && event.target.closest(`.${HANDLE_CLASS}`);
       if (!handle) {

@@ -162,3 +162,17 @@ def test_someone_without_the_change_permission_cannot_reorder_categories(client,
     assert response.status_code == 403
     assert list(Category.objects.values_list("name", flat=True)) == ["Basics", "Risk"]
     assert not AuditEntry.objects.filter(target_type="category").exists()
+
+
+@pytest.mark.django_db
+def test_the_category_list_sorted_by_name_offers_no_handles_and_keeps_its_number_inputs(
+    editor_client,
+):
+    CategoryFactory(name="Governance")
+
+    by_name = editor_client.get(CATEGORY_LIST, {"o": "1"}).content.decode()
+    by_order = editor_client.get(CATEGORY_LIST, {"o": "3"}).content.decode()
+
+    assert 'name="form-0-order"' in by_name
+    assert "data-sortable-position" not in by_name
+    assert "data-sortable-position" in by_order
