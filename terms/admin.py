@@ -7,12 +7,13 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ORDER_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.forms import BaseInlineFormSet, Textarea, TextInput, all_valid
+from django.forms import BaseInlineFormSet, Media, NumberInput, Textarea, TextInput, all_valid
 from django.http import (
     Http404,
     HttpResponseNotAllowed,
@@ -134,6 +135,15 @@ class KeyConsiderationFormSet(OrderedInlineFormSet):
                 first_seen[folded] = text
 
 
+# Drag handles and arrow keys for the order columns: static/terms/sortable-rows.js hides
+# each number input marked data-sortable-position (still submitted) behind a handle.
+# Not django-admin-sortable2: its handles take no keyboard focus, its inlines hide the
+# number even without JavaScript, and its list view saves with bulk_update(), which sends
+# no signal (stale public caches) and leaves no audit entry.
+SORTABLE_ROWS = Media(js=["terms/sortable-rows.js"], css={"all": ["terms/sortable-rows.css"]})
+SORTABLE_POSITION = {"data-sortable-position": ""}
+
+
 class OrderedInline(admin.TabularInline):
     formset = OrderedInlineFormSet
     extra = 1
@@ -143,7 +153,12 @@ class OrderedInline(admin.TabularInline):
         position = formset.form.base_fields["position"]
         position.required = False
         position.initial = None
+        position.widget.attrs |= SORTABLE_POSITION
         return formset
+
+    @property
+    def media(self):
+        return super().media + SORTABLE_ROWS
 
 
 class KeyConsiderationInline(OrderedInline):
@@ -1113,6 +1128,31 @@ class CategoryAdmin(AuditedAdmin):
 
     class Media:
         js = ["terms/unsaved-changes.js"]
+
+    @property
+    def media(self):
+        return super().media + SORTABLE_ROWS
+
+    def get_changelist_formset(self, request, **kwargs):
+        """The list's order column: drag handles and arrow keys (sortable-rows.js), saved
+        with the list's Save button like any list edit (save_model, signals, audit). Only
+        while the list shows the categories in their order: moving a row of a list sorted
+        by name would number every category by name."""
+        if self.listed_in_order(request):
+            order = NumberInput(attrs={"class": "vIntegerField", **SORTABLE_POSITION})
+            kwargs["widgets"] = {"order": order}
+        return super().get_changelist_formset(request, **kwargs)
+
+    def listed_in_order(self, request) -> bool:
+        """Whether the list is in the categories' order: by default, or sorted by the order
+        column first, ascending (ChangeList's ``o`` parameter: column indices)."""
+        first = request.GET.get(ORDER_VAR, "").split(".")[0]
+        if not first:
+            return True
+        columns = list(self.get_list_display(request))
+        if self.get_actions(request):
+            columns = ["action_checkbox", *columns]
+        return first.isdigit() and int(first) < len(columns) and columns[int(first)] == "order"
 
     def get_queryset(self, request):
         return (

@@ -207,3 +207,29 @@ def test_a_front_end_developer_reads_the_api_docs_without_a_policy_violation(wat
     page.get_by_role("button", name="Execute").click()
     answer = page.locator(".live-responses-table tbody .response-col_status").first
     expect(answer).to_have_text("200")
+
+
+def test_an_editor_reorders_rows_by_drag_and_keyboard_without_a_policy_violation(
+    watched_page, glossary
+):
+    editor = UserFactory(username="eddie", is_staff=True, roles=[EDITORS])
+    page, _watch = watched_page()
+
+    log_in(page, editor)
+    page.goto(f"/admin/terms/term/{glossary.pk}/change/")
+    first, last = (
+        page.get_by_role("button", name=f"Move “Consideration {number}”") for number in (0, 2)
+    )
+    last.drag_to(first)
+    first.focus()
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("#key_considerations-group").get_by_role("status")).to_have_text(
+        "Moved to position 3 of 6"
+    )
+    page.get_by_role("button", name="Save", exact=True).first.click()
+    expect(page.get_by_text("was changed successfully")).to_be_visible()
+
+    page.goto("/admin/terms/category/")
+    page.get_by_role("button", name="Move “Interpretability”").focus()
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_role("status")).to_have_text("Moved to position 1 of 1")

@@ -1,0 +1,137 @@
+"""Ordering in Chromium: an editor reorders a live entry's key considerations by dragging
+their handles, or with the arrow keys alone, publishes, and readers see the new order;
+categories reordered on the admin list come in the new order on the glossary index and
+in the API."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from terms.models import Term
+
+from ..factories import CategoryFactory, KeyConsiderationFactory, TermFactory
+from ..helpers.browser import log_in
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+CONSIDERATIONS = ["Alpha comes first", "Beta comes second", "Gamma comes third"]
+
+
+@pytest.fixture
+def entry(db) -> Term:
+    entry = TermFactory(title="Model Card", slug="model-card", status=Term.Status.PUBLISHED)
+    for position, text in enumerate(CONSIDERATIONS, start=1):
+        KeyConsiderationFactory(term=entry, text=text, position=position)
+    return entry
+
+
+def open_the_working_copy(page: Page, entry: Term) -> None:
+    page.goto(f"/admin/terms/term/{entry.pk}/change/")
+    expect(
+        page.get_by_text(f"You are editing the working copy of {entry.title}.").first
+    ).to_be_visible()
+
+
+def handle(page: Page, text: str):
+    return page.get_by_role("button", name=f"Move “{text}”", exact=True)
+
+
+def publish(page: Page) -> None:
+    page.get_by_label("Status:", exact=True).select_option(label="Published")
+    page.get_by_role("button", name="Save", exact=True).first.click()
+    expect(page.get_by_text("is published: readers see it now").first).to_be_visible()
+
+
+def expect_rows_in_order(group, considerations: list[str]) -> None:
+    texts = group.locator("tbody tr.has_original input[name$='-text']")
+    for row, text in enumerate(considerations):
+        expect(texts.nth(row)).to_have_value(text)
+
+
+def expect_readers_see(page: Page, considerations: list[str]) -> None:
+    page.goto("/glossary/model-card/")
+    items = page.locator("section[aria-labelledby=considerations] li")
+    expect(items).to_have_text(considerations)
+
+
+def test_an_editor_drags_a_key_consideration_to_the_top_and_readers_see_the_new_order(
+    open_page, publisher, entry, screenshot
+):
+    editing, reader = open_page(), open_page()
+    log_in(editing, publisher)
+    open_the_working_copy(editing, entry)
+    # The number column is replaced by handles; nobody types numbers.
+    expect(editing.locator('input[name="key_considerations-0-position"]')).to_be_hidden()
+
+    handle(editing, "Gamma comes third").drag_to(handle(editing, "Alpha comes first"))
+
+    group = editing.locator("#key_considerations-group")
+    expect(group.get_by_role("status")).to_have_text("Moved to position 1 of 6")
+    expect_rows_in_order(group, ["Gamma comes third", "Alpha comes first", "Beta comes second"])
+    screenshot(editing, "ordering-dragged-consideration")
+    publish(editing)
+    expect_readers_see(reader, ["Gamma comes third", "Alpha comes first", "Beta comes second"])
+
+
+def test_an_editor_moves_a_key_consideration_up_with_the_keyboard_alone(
+    open_page, publisher, entry
+):
+    editing, reader = open_page(), open_page()
+    log_in(editing, publisher)
+    open_the_working_copy(editing, entry)
+
+    gamma = handle(editing, "Gamma comes third")
+    gamma.focus()
+    editing.keyboard.press("ArrowUp")
+
+    expect(gamma).to_be_focused()
+    group = editing.locator("#key_considerations-group")
+    expect_rows_in_order(group, ["Alpha comes first", "Gamma comes third", "Beta comes second"])
+    expect(group.get_by_role("status")).to_have_text("Moved to position 2 of 6")
+    publish(editing)
+    expect_readers_see(reader, ["Alpha comes first", "Gamma comes third", "Beta comes second"])
+
+
+def test_an_editor_drags_categories_into_a_new_order_on_the_list(open_page, editor):
+    for order, name in enumerate(["Basics", "Governance", "Risk"], start=1):
+        category = CategoryFactory(name=name, slug=name.lower(), order=order)
+        TermFactory(category=category, status=Term.Status.PUBLISHED)
+    page = open_page()
+    log_in(page, editor)
+    page.goto("/admin/terms/category/")
+
+    handle(page, "Risk").drag_to(handle(page, "Basics"))
+    expect(page.get_by_role("status")).to_have_text("Moved to position 1 of 3")
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    expect(page.get_by_text("were changed successfully")).to_be_visible()
+    expect(page.locator("#result_list tbody th")).to_have_text(["Risk", "Basics", "Governance"])
+    page.goto("/glossary/")
+    expect(page.get_by_label("Category").locator("option")).to_have_text(
+        ["All categories", "Risk", "Basics", "Governance"]
+    )
+    names = [row["name"] for row in page.request.get("/api/v1/categories/").json()]
+    assert names == ["Risk", "Basics", "Governance"]
+
+
+def test_a_row_added_with_add_another_can_be_moved_and_a_deleted_row_keeps_the_others_order(
+    open_page, publisher, entry
+):
+    editing, reader = open_page(), open_page()
+    log_in(editing, publisher)
+    open_the_working_copy(editing, entry)
+    group = editing.locator("#key_considerations-group")
+
+    group.get_by_role("button", name="Add another Key consideration").click()
+    new_row = group.locator("tbody tr.dynamic-key_considerations").last
+    new_row.locator("input[name$='-text']").fill("Delta was added")
+    added = handle(editing, "Delta was added")
+    added.focus()
+    for _ in range(4):  # past the three empty rows, then above Gamma
+        editing.keyboard.press("ArrowUp")
+    expect(group.get_by_role("status")).to_have_text("Moved to position 3 of 7")
+    expect(added).to_be_focused()
+    group.get_by_role("row").filter(has=handle(editing, "Alpha comes first")).get_by_role(
+        "checkbox"
+    ).check()
+    publish(editing)
+    expect_readers_see(reader, ["Beta comes second", "Delta was added", "Gamma comes third"])
