@@ -7,7 +7,7 @@ from django.http import HttpResponseNotAllowed, JsonResponse
 from django.utils.translation import gettext as _
 
 from . import selectors
-from .markdown import render_markdown
+from .term_links import render_for_editor
 
 PREVIEW_MAX_BYTES = 100 * 1024
 SUGGESTIONS_QUERY_MAX_LENGTH = 100
@@ -23,8 +23,9 @@ PREVIEW_PERMISSIONS = [
 
 
 def render_preview(text: str) -> str:
-    """The editor's preview of ``text``: the one call that decides how it renders."""
-    return render_markdown(text)
+    """The editor's preview of ``text``: rendered and sanitised as the site does, with its
+    term links marked as readers will (not) see them."""
+    return render_for_editor(text)
 
 
 def markdown_preview(request):
