@@ -11,6 +11,9 @@ from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.views.defaults import permission_denied as plain_permission_denied
+
+from . import forbidden
 
 logger = logging.getLogger("glossary.errors")
 
@@ -81,6 +84,18 @@ def server_error(request) -> HttpResponse:
     if request.path.startswith(API_PREFIX):
         return JsonResponse({"detail": "Server error. It has been logged."}, status=500)
     return HttpResponse(render_to_string("500.html"), status=500)
+
+
+def permission_denied(request, exception) -> HttpResponse:
+    """handler403: JSON under /api/; in the admin, for staff, the admin's page naming the
+    role that opens the page and whom to ask; the site's own page elsewhere."""
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse(
+            {"detail": "You do not have permission to perform this action."}, status=403
+        )
+    if forbidden.is_admin_request(request) and forbidden.is_staff(request.user):
+        return forbidden.admin_permission_denied(request)
+    return plain_permission_denied(request, exception)
 
 
 def bad_request(request, exception) -> HttpResponse:

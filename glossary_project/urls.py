@@ -47,5 +47,6 @@ def not_found(request, exception):
 
 
 handler400 = "glossary_project.errors.bad_request"
+handler403 = "glossary_project.errors.permission_denied"
 handler404 = not_found
 handler500 = "glossary_project.errors.server_error"

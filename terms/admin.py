@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.options import IncorrectLookupParameters, InlineModelAdmin
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ORDER_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +24,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext_lazy as _
@@ -144,7 +145,10 @@ SORTABLE_ROWS = Media(js=["terms/sortable-rows.js"], css={"all": ["terms/sortabl
 SORTABLE_POSITION = {"data-sortable-position": ""}
 
 
-class OrderedInline(admin.TabularInline):
+class OrderedInline(InlineModelAdmin):
+    """Rows an editor puts in order; each inline picks its layout as a second base,
+    TabularInline or StackedInline (rows too long for a table row)."""
+
     formset = OrderedInlineFormSet
     extra = 1
 
@@ -161,7 +165,7 @@ class OrderedInline(admin.TabularInline):
         return super().media + SORTABLE_ROWS
 
 
-class KeyConsiderationInline(OrderedInline):
+class KeyConsiderationInline(OrderedInline, admin.TabularInline):
     model = KeyConsideration
     formset = KeyConsiderationFormSet
     fields = ["text", "position"]
@@ -173,14 +177,16 @@ class KeyConsiderationInline(OrderedInline):
     }
 
 
-class TermFAQInline(OrderedInline):
+class TermFAQInline(OrderedInline, admin.StackedInline):
     model = FAQ
     fk_name = "term"
     fields = ["question", "answer", "position"]
     verbose_name = _("common question")
     verbose_name_plural = _("common questions (this term only)")
     formfield_overrides = {
-        FAQ._meta.get_field("question").__class__: {"widget": TextInput(attrs={"size": 40})},
+        FAQ._meta.get_field("question").__class__: {
+            "widget": TextInput(attrs={"class": "vLargeTextField"})
+        },
         FAQ._meta.get_field("answer").__class__: {
             "widget": MarkdownTextarea(attrs={"rows": 3, "cols": 60}, preview_below=True)
         },
@@ -192,7 +198,7 @@ class CategoryFAQInline(TermFAQInline):
     verbose_name_plural = _("shared common questions (shown on every term in the category)")
 
 
-class TermReferenceInline(OrderedInline):
+class TermReferenceInline(OrderedInline, admin.TabularInline):
     model = TermReference
     fields = ["reference", "position"]
     autocomplete_fields = ["reference"]
@@ -404,7 +410,7 @@ class TermAdmin(AuditedDeleteAdmin):
         "category",
         "state",
         "missing",
-        "updated_at",
+        "last_changed",
         "review_by",
         "in_dev",
     ]
@@ -545,6 +551,17 @@ class TermAdmin(AuditedDeleteAdmin):
     @admin.display(description=_("in dev."), boolean=True, ordering="in_development")
     def in_dev(self, term):
         return term.in_development
+
+    @admin.display(description=_("last changed"), ordering="updated_at")
+    def last_changed(self, term):
+        """The day, with the time as a tooltip: a narrow column, like "review by"."""
+        changed = timezone.localtime(term.updated_at)
+        return format_html(
+            '<time datetime="{}" title="{}">{}</time>',
+            changed.isoformat(),
+            date_format(changed, "DATETIME_FORMAT"),
+            date_format(changed, "DATE_FORMAT"),
+        )
 
     @admin.display(description=_("missing"))
     def missing(self, term):
