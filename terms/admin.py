@@ -227,7 +227,7 @@ class MissingContentFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [
             (self.ANYTHING, _("Anything missing")),
-            *[(part.key, _("No %(part)s") % {"part": part.label}) for part in PARTS],
+            *[(part.key, part.filter_label) for part in PARTS],
         ]
 
     def queryset(self, request, queryset):

@@ -18,6 +18,7 @@ from operator import add, or_
 
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import FAQ, KeyConsideration, Term, TermReference
@@ -57,23 +58,20 @@ def facts_of(term: Term) -> Facts:
     """The term's facts: from the counts ``annotate_completeness`` added, else counted
     (one query each; the term form's single term)."""
 
-    def counted(annotation: str, rows) -> int:
+    def counted(annotation: str, model, fk_name: str) -> int:
         value = getattr(term, annotation, None)
         if value is not None:
             return value
-        return rows.count() if term.pk else 0
+        return model.objects.filter(**{fk_name: term.pk}).count() if term.pk else 0
 
-    related = Term.related.through.objects.filter(from_term=term)
     return Facts(
         definition=term.definition,
         summary=term.summary,
         why_it_matters=term.why_it_matters,
-        consideration_count=counted(
-            "consideration_count", KeyConsideration.objects.filter(term=term)
-        ),
-        faq_count=counted("faq_count", FAQ.objects.filter(term=term)),
-        reference_count=counted("reference_count", TermReference.objects.filter(term=term)),
-        related_count=counted("related_count", related),
+        consideration_count=counted("consideration_count", KeyConsideration, "term"),
+        faq_count=counted("faq_count", FAQ, "term"),
+        reference_count=counted("reference_count", TermReference, "term"),
+        related_count=counted("related_count", Term.related.through, "from_term"),
     )
 
 
@@ -84,17 +82,19 @@ def _has_text(text: str) -> bool:
 @dataclass(frozen=True)
 class Part:
     key: str  # also the value of the term list's "missing" filter for this part
-    label: str  # in "missing: …" and the filter
+    label: str  # in the list's "missing" column
+    filter_label: str  # in the list's "missing content" filter
     is_there: Callable[[Facts], bool]
     missing: Q  # the same rule on an annotate_completeness queryset
     to_do: Callable[[Facts], str]  # what the editor should do, when it is missing
     shortfall: Callable[[Facts], str] = lambda facts: ""  # "(2 of 3)" in the list column
 
 
-def _text_part(key: str, field: str, label, to_do) -> Part:
+def _text_part(key: str, field: str, label, filter_label, to_do) -> Part:
     return Part(
         key=key,
         label=label,
+        filter_label=filter_label,
         is_there=lambda facts: _has_text(getattr(facts, field)),
         missing=~Q(**{f"{field}__regex": HAS_TEXT}),
         to_do=lambda facts: str(to_do),
@@ -106,23 +106,29 @@ PARTS: list[Part] = [
         "definition",
         "definition",
         _("definition"),
+        _("No definition"),
         _("Write the definition: what the term means, in a paragraph or more."),
     ),
     _text_part(
         "summary",
         "summary",
         _("summary"),
+        _("No summary"),
         _("Write a summary: one or two plain sentences for lists and search results."),
     ),
     _text_part(
         "why",
         "why_it_matters",
         _("why it matters"),
+        _("No “why it matters”"),
         _("Write “why it matters for business”: one paragraph on what it changes for a business."),
     ),
     Part(
         key="considerations",
         label=_("key considerations"),
+        filter_label=format_lazy(
+            _("Fewer than {needed} key considerations"), needed=MIN_KEY_CONSIDERATIONS
+        ),
         is_there=lambda facts: facts.consideration_count >= MIN_KEY_CONSIDERATIONS,
         missing=Q(consideration_count__lt=MIN_KEY_CONSIDERATIONS),
         to_do=lambda facts: str(
@@ -134,6 +140,7 @@ PARTS: list[Part] = [
     Part(
         key="faq",
         label=_("FAQ"),
+        filter_label=_("No FAQ of its own"),
         is_there=lambda facts: facts.faq_count > 0,
         missing=Q(faq_count=0),
         to_do=lambda facts: str(
@@ -143,6 +150,7 @@ PARTS: list[Part] = [
     Part(
         key="reference",
         label=_("reference"),
+        filter_label=_("No reference"),
         is_there=lambda facts: facts.reference_count > 0,
         missing=Q(reference_count=0),
         to_do=lambda facts: str(_("Cite at least one reference.")),
@@ -150,6 +158,7 @@ PARTS: list[Part] = [
     Part(
         key="related",
         label=_("related terms"),
+        filter_label=_("No related terms"),
         is_there=lambda facts: facts.related_count > 0,
         missing=Q(related_count=0),
         to_do=lambda facts: str(_("Pick at least one related term.")),
