@@ -343,6 +343,10 @@ SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # How long a preview link to an unpublished term works (README "Editor preview").
 PREVIEW_LINK_MAX_AGE = env_int("PREVIEW_LINK_MAX_AGE", 7 * 24 * 3600)
 
+# Category slugs whose references may age: the term form warns of a reference older than
+# five years in every other category (terms/writing_checks.py, README "Editing content").
+SLOW_MOVING_CATEGORIES = env_list("SLOW_MOVING_CATEGORIES")
+
 # Background tasks (inquiry notifications) are rows in the database, written in the same
 # transaction as what they are about; `manage.py db_worker` runs them.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -11,8 +11,6 @@ from django.contrib.admin.views.main import ORDER_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
 from django.forms import BaseInlineFormSet, Media, NumberInput, Textarea, TextInput, all_valid
 from django.http import (
     Http404,
@@ -34,8 +32,17 @@ from glossary_project.admin import ReadOnlyAdminMixin
 from glossary_project.httpcache.generation import pinned_generation, private_generation
 from glossary_project.spreadsheets import Echo, csv_cell
 
-from . import editor_views, history, selectors
+from . import dashboard, editor_views, history, selectors, writing_checks
 from .audit import audit_record
+from .completeness import (
+    ANYTHING_MISSING,
+    PART_TOTAL,
+    PARTS,
+    PARTS_BY_KEY,
+    annotate_completeness,
+    missing_summary,
+)
+from .completeness import count_of as _count_of
 from .forms import REVIEW_STEP_FORMS, TermAdminForm, former_slug_warning
 from .models import (
     FAQ,
@@ -64,7 +71,6 @@ from .services import (
 from .views import render_term_page
 from .widgets import MarkdownTextarea
 
-MIN_KEY_CONSIDERATIONS = 3
 HISTORY_PER_PAGE = 50
 
 
@@ -206,19 +212,6 @@ class TermReferenceInline(OrderedInline, admin.TabularInline):
     verbose_name_plural = _("references")
 
 
-def _count_of(rows, fk_name: str):
-    """A subquery counting the ``rows`` (a manager or queryset) whose ``fk_name`` points at
-    the outer row."""
-    rows = (
-        rows.filter(**{fk_name: OuterRef("pk")})
-        .order_by()
-        .values(fk_name)
-        .annotate(total=Count("*"))
-        .values("total")
-    )
-    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
-
-
 class AwaitingReviewFilter(admin.SimpleListFilter):
     title = _("awaiting review")
     parameter_name = "in_review"  # "review" is ReviewDueFilter's
@@ -247,32 +240,40 @@ class ScheduledFilter(admin.SimpleListFilter):
 
 
 class MissingContentFilter(admin.SimpleListFilter):
+    """Entries missing any part, or one part (terms/completeness.py's rules)."""
+
     title = _("missing content")
     parameter_name = "missing"
+    ANYTHING = "anything"
 
     def lookups(self, request, model_admin):
         return [
-            ("anything", _("Anything missing")),
-            ("why", _("No “why it matters”")),
-            ("considerations", _("Fewer than %d key considerations") % MIN_KEY_CONSIDERATIONS),
-            ("faq", _("No FAQ")),
-            ("reference", _("No reference")),
+            (self.ANYTHING, _("Anything missing")),
+            *[(part.key, part.filter_label) for part in PARTS],
         ]
 
     def queryset(self, request, queryset):
-        conditions = {
-            "why": Q(why_it_matters=""),
-            "considerations": Q(consideration_count__lt=MIN_KEY_CONSIDERATIONS),
-            "faq": Q(faq_count=0),
-            "reference": Q(reference_count=0),
-        }
-        if self.value() == "anything":
-            anything = Q()
-            for condition in conditions.values():
-                anything |= condition
-            return queryset.filter(anything)
-        if self.value() in conditions:
-            return queryset.filter(conditions[self.value()])
+        if self.value() == self.ANYTHING:
+            return queryset.filter(ANYTHING_MISSING)
+        if self.value() in PARTS_BY_KEY:
+            return queryset.filter(PARTS_BY_KEY[self.value()].missing)
+        return queryset
+
+
+class MyDraftsFilter(admin.SimpleListFilter):
+    """Drafts whose content the user wrote last (terms/dashboard.py); the dashboard's
+    "My drafts"."""
+
+    title = _("mine")
+    parameter_name = "mine"
+    DRAFTS = "drafts"
+
+    def lookups(self, request, model_admin):
+        return [(self.DRAFTS, _("My drafts"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.DRAFTS:
+            return dashboard.drafts_of(queryset, request.user)
         return queryset
 
 
@@ -351,18 +352,6 @@ class AuditedAdmin(AuditedDeleteAdmin):
         )
 
 
-def _unpublished_changes():
-    """Whether the entry's working copy has been saved since it was made: each save of a
-    copy records a revision of it (a copy only opened has none, and no changes)."""
-    return Exists(
-        TermRevision.objects.filter(
-            entry=OuterRef("pk"),
-            of_working_copy=True,
-            revision__date_created__gt=OuterRef("working_copy__created_at"),
-        )
-    )
-
-
 class UnpublishedChangesFilter(admin.SimpleListFilter):
     title = _("unpublished changes")
     parameter_name = "changes"
@@ -410,12 +399,14 @@ class TermAdmin(AuditedDeleteAdmin):
         "category",
         "state",
         "missing",
+        "completeness",
         "last_changed",
         "review_by",
         "in_dev",
     ]
     list_display_links = ["title"]
     list_filter = [
+        MyDraftsFilter,
         "status",
         UnpublishedChangesFilter,
         AwaitingReviewFilter,
@@ -508,17 +499,9 @@ class TermAdmin(AuditedDeleteAdmin):
     def get_queryset(self, request):
         """Entries only: the list, its counts and actions, the related-terms autocomplete.
         A working copy is reached through its entry (get_object, change_view)."""
-        return (
-            super()
-            .get_queryset(request)
-            .entries()
-            .annotate(
-                consideration_count=_count_of(KeyConsideration.objects, "term"),
-                faq_count=_count_of(FAQ.objects, "term"),
-                reference_count=_count_of(TermReference.objects, "term"),
-                has_unpublished_changes=_unpublished_changes(),
-            )
-        )
+        entries = super().get_queryset(request).entries()
+        entries = annotate_completeness(dashboard.annotate_last_change(entries))
+        return entries.annotate(has_unpublished_changes=dashboard.unpublished_changes())
 
     def get_object(self, request, object_id, from_field=None):
         term = super().get_object(request, object_id, from_field)
@@ -552,10 +535,11 @@ class TermAdmin(AuditedDeleteAdmin):
     def in_dev(self, term):
         return term.in_development
 
-    @admin.display(description=_("last changed"), ordering="updated_at")
+    @admin.display(description=_("last changed"), ordering="last_changed_at")
     def last_changed(self, term):
-        """The day, with the time as a tooltip: a narrow column, like "review by"."""
-        changed = timezone.localtime(term.updated_at)
+        """The day of the newest change (terms.dashboard: the entry's or its working
+        copy's), with the time as a tooltip: a narrow column, like "review by"."""
+        changed = timezone.localtime(term.last_changed_at)
         return format_html(
             '<time datetime="{}" title="{}">{}</time>',
             changed.isoformat(),
@@ -565,19 +549,11 @@ class TermAdmin(AuditedDeleteAdmin):
 
     @admin.display(description=_("missing"))
     def missing(self, term):
-        gaps = []
-        if not term.why_it_matters.strip():
-            gaps.append(_("why it matters"))
-        if term.consideration_count < MIN_KEY_CONSIDERATIONS:
-            gaps.append(
-                _("key considerations (%(count)d of %(needed)d)")
-                % {"count": term.consideration_count, "needed": MIN_KEY_CONSIDERATIONS}
-            )
-        if not term.faq_count:
-            gaps.append(_("FAQ"))
-        if not term.reference_count:
-            gaps.append(_("reference"))
-        return ", ".join(str(gap) for gap in gaps) or "—"
+        return missing_summary(term)
+
+    @admin.display(description=_("complete"), ordering="completeness_score")
+    def completeness(self, term):
+        return f"{term.completeness_score}/{PART_TOTAL}"
 
     @admin.display(description=_("preview link"))
     def preview_link(self, term):
@@ -780,6 +756,7 @@ class TermAdmin(AuditedDeleteAdmin):
             return HttpResponseRedirect(reverse("admin:terms_term_changelist"))
         self.warn_about_former_slug(request, obj)
         self.record_schedule_change(request, obj)
+        self.tell_writing_warnings(request, obj)
         return super().response_add(request, obj, post_url_continue)
 
     def response_change(self, request, obj):
@@ -791,6 +768,7 @@ class TermAdmin(AuditedDeleteAdmin):
             return HttpResponseRedirect(reverse("admin:terms_term_changelist"))
         self.warn_about_former_slug(request, obj)
         self.record_schedule_change(request, obj)
+        self.tell_writing_warnings(request, obj)
         return super().response_change(request, obj)
 
     def told_about_publishing(self, request, term) -> bool:
@@ -812,6 +790,21 @@ class TermAdmin(AuditedDeleteAdmin):
                 messages.ERROR,
             )
         return True
+
+    def tell_writing_warnings(self, request, term) -> None:
+        """After a save: the writing checks' advice on what was saved (never a refusal)."""
+        warnings = writing_checks.writing_warnings(writing_checks.entry_text(term))
+        if warnings:
+            self.message_user(
+                request,
+                ngettext(
+                    "Saved with %(count)d writing warning: %(warnings)s",
+                    "Saved with %(count)d writing warnings: %(warnings)s",
+                    len(warnings),
+                )
+                % {"count": len(warnings), "warnings": " ".join(warnings)},
+                messages.WARNING,
+            )
 
     def warn_about_former_slug(self, request, term) -> None:
         """After a save (never a preview): the slug saved is another term's old address."""

@@ -148,14 +148,17 @@ def test_the_term_list_shows_what_each_term_is_missing(editor_client):
         KeyConsiderationFactory(term=complete, text=f"Point {number}")
     FAQFactory(term=complete)
     TermReferenceFactory(term=complete)
-    TermFactory(title="Bare", why_it_matters="")
+    bare = TermFactory(title="Bare", why_it_matters="")
+    complete.related.add(bare)
     response = editor_client.get(reverse("admin:terms_term_changelist"))
     rows = {term.title: term for term in response.context["cl"].result_list}
     admin = response.context["cl"].model_admin
     assert admin.missing(rows["Complete"]) == "—"
     assert admin.missing(rows["Bare"]) == (
-        "why it matters, key considerations (0 of 3), FAQ, reference"
+        "why it matters, key considerations (0 of 3), FAQ, reference, related terms"
     )
+    assert admin.completeness(rows["Complete"]) == "7/7"
+    assert admin.completeness(rows["Bare"]) == "2/7"
 
 
 def test_the_term_list_takes_the_same_queries_however_many_rows_it_shows(

@@ -12,6 +12,7 @@ from terms.review import review_submit
 from terms.services import term_archive, term_publish, working_copy_start
 
 from ..factories import TermFactory, UserFactory
+from ..helpers.dashboard import dashboard_panels
 from ..helpers.tasks import run_worker
 from ..helpers.term_admin import CHANGELIST, PUBLISH_REFUSED, change_url, field_errors, term_form
 
@@ -309,15 +310,15 @@ def test_the_awaiting_review_filter_lists_entries_in_review_or_with_a_copy_in_re
     assert titles == ["In review", "Live with copy in review"]
 
 
-def test_the_admin_index_counts_terms_awaiting_review_for_publishers_only(
+def test_the_admin_index_counts_terms_awaiting_review_for_publishers_and_editors(
     client, editor, publisher
 ):
     TermFactory(status="review")
     TermFactory(status="review")
-    client.force_login(publisher)
-    assert "Awaiting review: 2 terms." in client.get(reverse("admin:index")).content.decode()
-    client.force_login(editor)
-    assert "Awaiting review" not in client.get(reverse("admin:index")).content.decode()
+    for person in (publisher, editor):
+        client.force_login(person)
+        panel = dashboard_panels(client.get(reverse("admin:index")))["review"]
+        assert (panel.count, panel.title) == (2, "Awaiting review")
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -10,12 +10,12 @@ import time_machine
 from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import strip_tags
 
 from terms.models import AuditEntry, SiteSettings, Term
 from terms.services import term_publish, working_copy_start
 
 from ..factories import TermFactory
+from ..helpers.dashboard import dashboard_panels
 from ..helpers.term_admin import field_errors
 
 pytestmark = pytest.mark.django_db
@@ -135,23 +135,21 @@ def test_the_admin_index_counts_terms_due_and_overdue_as_the_filters_list_them(
         due_in(days)
     due_in(45)
 
-    response = editor_client.get(reverse("admin:index"))
+    panels = dashboard_panels(editor_client.get(reverse("admin:index")))
 
-    alert = strip_tags(response.text.split('id="review-dates-alert">', 1)[1].split("</ul>", 1)[0])
-    assert " ".join(alert.split()) == (
-        "2 terms overdue for review, 3 due for review in the next 30 days."
-    )
-    assert f'href="{TERMS}?review=overdue"' in response.text
-    assert f'href="{TERMS}?review=due"' in response.text
-    assert len(listed(editor_client.get(TERMS, {"review": "overdue"}))) == 2
-    assert len(listed(editor_client.get(TERMS, {"review": "due"}))) == 3
+    assert (panels["overdue"].count, panels["overdue"].title) == (2, "Overdue for review")
+    assert (panels["due"].count, panels["due"].title) == (3, "Due for review in the next 30 days")
+    assert panels["overdue"].url == f"{TERMS}?review=overdue"
+    assert panels["due"].url == f"{TERMS}?review=due"
+    assert len(listed(editor_client.get(panels["overdue"].url))) == 2
+    assert len(listed(editor_client.get(panels["due"].url))) == 3
 
 
 def test_the_advisory_team_sees_no_review_counts_on_the_admin_index(client, advisory_member):
     due_in(-1)
     client.force_login(advisory_member)
 
-    assert "review-dates-alert" not in client.get(reverse("admin:index")).text
+    assert dashboard_panels(client.get(reverse("admin:index"))) == {}
 
 
 def test_marking_terms_reviewed_from_the_list_moves_their_date_on_and_is_audited(
