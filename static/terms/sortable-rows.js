@@ -99,8 +99,8 @@
       .sort((a, b) => a - b);
     let previous = null;
     live.forEach((row, index) => {
-      const wanted = index < had.length ? had[index] : previous + 1;
-      const number = previous === null ? (Number.isNaN(wanted) ? 1 : wanted) : Math.max(wanted, previous + 1);
+      const wanted = index < had.length ? had[index] : (previous ?? 0) + 1;
+      const number = previous === null ? wanted : Math.max(wanted, previous + 1);
       setPosition(row, String(number));
       previous = number;
     });
@@ -222,14 +222,18 @@
     });
     const targetOf = (event) => {
       const row = event.target.closest && event.target.closest("tr");
-      return dragged && row && row !== dragged && rowsOf(table).includes(row) ? row : null;
+      const rows = rowsOf(table);
+      // Rows move within their own table only (a FAQ never lands among references).
+      return row && row !== dragged && rows.includes(dragged) && rows.includes(row) ? row : null;
     };
     table.addEventListener("dragover", (event) => {
       const target = targetOf(event);
       if (target) {
         event.preventDefault();
         event.dataTransfer.dropEffect = "move";
-        table.querySelectorAll(".is-drop-target").forEach((row) => row.classList.remove("is-drop-target"));
+        table.querySelectorAll(".is-drop-target").forEach((row) => {
+          row.classList.remove("is-drop-target");
+        });
         target.classList.add("is-drop-target");
       }
     });
