@@ -603,7 +603,9 @@ def http_over_socket(address: Path, server: subprocess.Popen, request: bytes) ->
             pytest.fail(f"gunicorn stopped with {server.returncode}")
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection_:
-                connection_.settimeout(5)
+                # The master accepts at once; its worker answers once it has imported
+                # Django, which takes well over 5 s on a busy machine.
+                connection_.settimeout(60)
                 connection_.connect(str(address))
                 connection_.sendall(request)
                 chunks = []
