@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from terms.models import Term
 from terms.roles import EDITORS
+from terms.services import term_publish
 
 from ..factories import TermFactory, UserFactory
 from ..helpers.browser import log_in
@@ -173,6 +174,34 @@ def test_typing_double_brackets_offers_terms_and_the_keyboard_picks_one(editing)
     )
     expect(box).to_have_attribute("aria-expanded", "false")
     expect(page.locator(".field-definition").get_by_role("listbox")).to_be_hidden()
+
+
+def test_a_term_link_chosen_while_writing_still_leads_to_the_term_after_its_slug_changes(
+    editing, open_page, term
+):
+    page = editing
+    target = TermFactory(
+        title="Mechanistic Interpretability",
+        slug="mechanistic-interpretability",
+        status=Term.Status.PUBLISHED,
+    )
+    type_at_the_end(page, " See [[Mechanistic")
+    page.locator(".field-definition").get_by_role("option").first.click()
+    expect(
+        definition_preview(page).get_by_role("link", name="Mechanistic Interpretability")
+    ).to_be_visible()
+    page.get_by_role("button", name="Save", exact=True).first.click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    term_publish(term=Term.objects.get(pk=term.pk), user=None)
+    target.slug = "mech-interp"
+    target.save()
+
+    reader = open_page()
+    reader.goto("/glossary/model-card/")
+    reader.get_by_role("link", name="Mechanistic Interpretability").click()
+
+    expect(reader).to_have_url(re.compile(r"/glossary/mech-interp/$"))
+    expect(reader.get_by_role("heading", level=1)).to_have_text("Mechanistic Interpretability")
 
 
 def test_escape_closes_the_term_list_and_the_text_stays(editing):
