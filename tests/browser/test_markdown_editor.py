@@ -13,7 +13,7 @@ from terms.services import term_publish
 
 from ..factories import TermFactory, UserFactory
 from ..helpers.browser import log_in
-from .test_content_security_policy import Watch
+from ..helpers.policy_watch import Watch
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

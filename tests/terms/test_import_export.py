@@ -13,40 +13,16 @@ from django.utils import timezone
 
 from terms.models import FAQ, Category, KeyConsideration, Reference, Term, TermReference
 from terms.services import (
-    GlossaryImportError,
     glossary_export,
     glossary_import,
     working_copy_start,
 )
 from tests.factories import CategoryFactory, ReferenceFactory, TermFactory
+from tests.helpers.glossary_files import glossary_file, import_problems, term_record
 
 pytestmark = pytest.mark.django_db
 
 DEMO_FILE = Path(settings.BASE_DIR) / "terms" / "demo" / "glossary.json"
-
-
-def term_record(slug, title, **fields):
-    """A draft term in the "safety" category; ``fields`` add to or replace its fields."""
-    return {"slug": slug, "title": title, "category": "safety", **fields}
-
-
-def glossary_file(*terms, **sections):
-    """A minimal valid file: one category, one reference, and the given terms."""
-    return {
-        "format": "glossary/1",
-        "categories": [{"slug": "safety", "name": "AI Safety"}],
-        "references": [
-            {
-                "key": "nist-ai-rmf",
-                "title": "AI Risk Management Framework",
-                "publisher": "NIST",
-                "year": 2023,
-                "url": "https://www.nist.gov/itl/ai-risk-management-framework",
-            }
-        ],
-        "terms": list(terms) or [term_record("red-teaming", "Red Teaming")],
-        **sections,
-    }
 
 
 def demo_file():
@@ -64,16 +40,6 @@ def stored_rows():
         "citations": set(TermReference.objects.values_list("pk", "reference_id")),
         "related": set(Term.related.through.objects.values_list("pk", flat=True)),
     }
-
-
-def import_problems(data):
-    """Import a file that must be refused; its problems by (kind, identity, field)."""
-    with pytest.raises(GlossaryImportError) as refused:
-        glossary_import(data=data)
-    problems = {}
-    for error in refused.value.report.errors:
-        problems.setdefault((error.kind, error.identity, error.field), []).append(error.message)
-    return problems
 
 
 def assert_nothing_stored():

@@ -15,7 +15,7 @@ from tests.factories import CategoryFactory, FAQFactory, TermFactory
 from tests.helpers.pages import Page
 from tests.helpers.term_admin import ADD_TERM, field_errors, term_form
 
-from .test_import_export import glossary_file, import_problems, term_record
+from ..helpers.glossary_files import glossary_file, import_problems, term_record
 
 pytestmark = pytest.mark.django_db
 
