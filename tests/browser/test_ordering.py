@@ -238,3 +238,28 @@ def test_an_editor_reorders_a_categorys_shared_questions_with_the_keyboard(open_
     expect_readers_see_questions(
         reader, "/glossary/category/governance/", [QUESTIONS[0], QUESTIONS[2], QUESTIONS[1]]
     )
+
+
+def test_a_question_added_with_add_another_gets_a_handle_and_can_be_moved_up(
+    open_page, publisher, entry, questions
+):
+    editing, reader = open_page(), open_page()
+    log_in(editing, publisher)
+    open_the_working_copy(editing, entry)
+    group = editing.locator("#faqs-group")
+
+    group.get_by_role("button", name="Add another Common question").click()
+    added_block = group.locator(".inline-related.dynamic-faqs").last
+    added_block.get_by_label("Question:").fill("Who reads it?")
+    added_block.get_by_label("Answer:").fill("Anyone choosing a model.")
+    added = handle(editing, "Who reads it?")
+    added.focus()
+    for _ in range(3):  # past the empty form, then above the last two questions
+        editing.keyboard.press("ArrowUp")
+
+    expect(added).to_be_focused()
+    expect(moves_announced(group)).to_have_text("Moved to position 2 of 4")
+    publish(editing)
+    expect_readers_see_questions(
+        reader, "/glossary/model-card/", [QUESTIONS[0], "Who reads it?", *QUESTIONS[1:]]
+    )
