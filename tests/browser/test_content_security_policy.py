@@ -172,7 +172,7 @@ def test_an_editor_reorders_rows_by_drag_and_keyboard_without_a_policy_violation
     first.focus()
     page.keyboard.press("ArrowDown")
     expect(page.locator("#key_considerations-group").get_by_role("status")).to_have_text(
-        "Moved to position 3 of 6"
+        "Moved to position 3 of 3"
     )
     page.get_by_role("button", name="Save", exact=True).first.click()
     expect(page.get_by_text("was changed successfully")).to_be_visible()
