@@ -58,6 +58,9 @@ def type_at_the_end(page: Page, text: str) -> None:
 def test_the_preview_follows_what_the_editor_types(editing, screenshot):
     page = editing
     page.set_viewport_size({"width": 1280, "height": 800})
+    # The completeness and writing-check panels come first; the preview is asked for once
+    # its field is on screen.
+    definition(page).scroll_into_view_if_needed()
     expect(definition_preview(page)).to_contain_text("A model card documents a model.")
 
     type_at_the_end(page, " It states **where it fails** and *why*.")
