@@ -21,24 +21,22 @@
     });
   }
 
-  function valueOf(field) {
-    if (field.type === "checkbox" || field.type === "radio") return String(field.checked);
-    if (field.tagName === "SELECT") {
-      return Array.prototype.filter.call(field.options, function (option) { return option.selected; })
-        .map(function (option) { return option.value; }).join("\n");
+  /* What the field holds now, or (initial) what it held when the server rendered it: the
+     latter for rows added on this page. */
+  function read(field, initial) {
+    if (field.type === "checkbox" || field.type === "radio") {
+      return String(initial ? field.defaultChecked : field.checked);
     }
-    return field.value;
+    if (field.tagName === "SELECT") {
+      return Array.prototype.filter.call(field.options, function (option) {
+        return initial ? option.defaultSelected : option.selected;
+      }).map(function (option) { return option.value; }).join("\n");
+    }
+    return initial ? field.defaultValue : field.value;
   }
 
-  /* What the field held when the server rendered it: for rows added on this page. */
-  function defaultOf(field) {
-    if (field.type === "checkbox" || field.type === "radio") return String(field.defaultChecked);
-    if (field.tagName === "SELECT") {
-      return Array.prototype.filter.call(field.options, function (option) { return option.defaultSelected; })
-        .map(function (option) { return option.value; }).join("\n");
-    }
-    return field.defaultValue;
-  }
+  function valueOf(field) { return read(field, false); }
+  function defaultOf(field) { return read(field, true); }
 
   function keyOf(field) {
     return field.type === "radio" ? field.name + "=" + field.value : field.name;
