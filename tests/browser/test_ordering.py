@@ -173,6 +173,12 @@ def test_an_editor_drags_a_common_question_to_the_top_and_readers_see_the_new_or
     # Each question's heading has a handle; its "Position" line is gone.
     expect(group.get_by_label("Position:").first).to_be_hidden()
 
+    # Each answer's preview loads once it is on screen and changes its block's height:
+    # all loaded first, so that nothing moves under the mouse while it drags.
+    for stored in range(len(questions)):  # the blank extra row has nothing to load
+        preview = group.get_by_role("region", name="Preview").nth(stored)
+        preview.scroll_into_view_if_needed()
+        expect(preview).to_contain_text("About ")
     target = handle(editing, "Who writes a model card?")
     # The blocks are tall and Playwright does not scroll while it drags: both handles on
     # screen first, as an editor dragging one onto the other sees them.
