@@ -20,6 +20,7 @@ from glossary_project.httpcache.generation import content_generation
 
 from .. import selectors
 from ..preview import previewed_term_id
+from ..search.engine import SearchResults
 from .filters import (
     SEARCH_MAX_LENGTH,
     StrictFilterBackend,
@@ -143,6 +144,17 @@ class TermViewSet(PublicReadOnlyViewSet):
 
     def get_queryset(self):
         return selectors.term_list()
+
+    def list(self, request, *args, **kwargs):
+        found = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(found)
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        if isinstance(found, SearchResults):
+            nothing_found = self.paginator.page.paginator.count == 0
+            closest = found.closest_titles() if nothing_found else []
+            response.data["search_corrected_to"] = found.corrected_to
+            response.data["search_suggestions"] = self.get_serializer(closest, many=True).data
+        return response
 
     def retrieve(self, request, *args, **kwargs):
         slug, preview = kwargs["slug"], request.query_params.get("preview")
