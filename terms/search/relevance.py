@@ -22,6 +22,8 @@ from terms.selectors import search_in_relevance_order
 DEFAULT_JUDGEMENTS = Path(settings.BASE_DIR) / "tests" / "search" / "judgements.json"
 FORMAT = "judgements/1"
 DEPTH = 10
+SHOWN_UNKNOWN = 5  # judgements with an unknown slug named in the error; an empty
+# glossary would otherwise list every one
 
 
 class JudgementsError(ValueError):
@@ -112,6 +114,8 @@ def load_judgements(path: Path | str) -> JudgedSet:
             data = json.load(handle)
     except OSError as error:
         raise JudgementsError(f"Cannot read {path}: {error.strerror}.") from error
+    except UnicodeDecodeError as error:
+        raise JudgementsError(f"{path} is not UTF-8 text.") from error
     except json.JSONDecodeError as error:
         raise JudgementsError(
             f"{path} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})."
@@ -162,9 +166,12 @@ def evaluate(judgements: list[Judgement]) -> Evaluation:
     )
     if unknown := sorted(expected - published):
         queries = [f'"{j.query}" → {j.expected}' for j in judgements if j.expected in unknown]
+        shown = "; ".join(queries[:SHOWN_UNKNOWN])
+        more = f" and {len(queries) - SHOWN_UNKNOWN} more" if len(queries) > SHOWN_UNKNOWN else ""
         raise JudgementsError(
-            f"No published term has the slug {', '.join(unknown)} "
-            f"(judged for {'; '.join(queries)}). Is the demo glossary loaded (manage.py load_demo)?"
+            f"No published term has the slug {', '.join(unknown[:SHOWN_UNKNOWN])}"
+            f"{' …' if len(unknown) > SHOWN_UNKNOWN else ''} (judged for {shown}{more}). "
+            "Is the demo glossary loaded (manage.py load_demo)?"
         )
     results = [
         QueryResult(

@@ -128,21 +128,29 @@ def test_recall_at_5_below_the_required_value_is_an_error_after_the_report(tmp_p
     )
 
 
+DUPLICATE = {"query": "Learning  rate", "expected": "learning-rate", "kind": "title"}
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("{", r"is not valid JSON \(line 1, column 2: "),
-        ('{"judgements": []}', r'not a judged set \(expected "format": "judgements/1"\)'),
-        ('{"format": "judgements/1", "judgements": []}', r'"judgements" must be a non-empty'),
+        (b"{", r"is not valid JSON \(line 1, column 2: "),
+        (b'{"judgements": "caf\xe9"}', r"is not UTF-8 text\."),
+        (b'{"judgements": []}', r'not a judged set \(expected "format": "judgements/1"\)'),
+        (b'{"format": "judgements/1", "judgements": []}', r'"judgements" must be a non-empty'),
         (
-            '{"format": "judgements/1", "judgements": [{"query": "rate", "expected": "x"}]}',
+            b'{"format": "judgements/1", "judgements": [{"query": "rate", "expected": "x"}]}',
             r"judgement 1: needs a non-empty query, expected \(a slug\) and kind",
+        ),
+        (
+            json.dumps({"format": "judgements/1", "judgements": [*JUDGEMENTS, DUPLICATE]}).encode(),
+            r'judgement 5: the query "Learning  rate" is judged twice',
         ),
     ],
 )
 def test_a_malformed_judged_set_is_an_error_saying_what_is_wrong(tmp_path, content, message):
     path = tmp_path / "judgements.json"
-    path.write_text(content)
+    path.write_bytes(content)
 
     with pytest.raises(CommandError, match=message):
         search_relevance("--judgements", str(path))
