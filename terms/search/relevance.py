@@ -93,7 +93,10 @@ class Evaluation:
             "depth": DEPTH,
             "recall_at_1": self.recall_at(1),
             "recall_at_5": self.recall_at(5),
-            "mrr_at_10": self.mean_reciprocal_rank,
+            f"mrr_at_{DEPTH}": self.mean_reciprocal_rank,
+            "recall_at_5_by_kind": {
+                kind: hits / total for kind, (hits, total) in self.hits_at_by_kind(5).items()
+            },
             "results": [
                 {
                     "query": r.judgement.query,

@@ -100,6 +100,7 @@ def test_json_output_gives_the_scores_and_each_querys_rank_and_results(tmp_path)
         "recall_at_5": 0.75,
     }
     assert report["mrr_at_10"] == 0.625
+    assert report["recall_at_5_by_kind"] == {"title": 1.0, "summary": 1.0, "unknown-word": 0.0}
     assert [(r["query"], r["rank"]) for r in report["results"]] == [
         ("gradient descent", 1),
         ("learning rate", 1),

@@ -30,7 +30,10 @@ def test_search_on_the_demo_glossary_keeps_recall_at_5_at_or_above_the_recorded_
     judged_set, settings, django_capture_on_commit_callbacks
 ):
     settings.DEBUG = True  # load_demo refuses to run without it
+    # Its four demo logins, hashed quickly.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The test's transaction never commits: run what the load leaves for after its commit
+    # (the content generation's mirror today, whatever search may keep there later).
     with django_capture_on_commit_callbacks(execute=True):
         call_command("load_demo", verbosity=0)
 
