@@ -45,9 +45,9 @@ def glossary():
     )
 
 
-def judged_set_file(tmp_path, judgements=JUDGEMENTS, **extra):
+def judged_set_file(tmp_path, judgements=JUDGEMENTS):
     path = tmp_path / "judgements.json"
-    path.write_text(json.dumps({"format": "judgements/1", "judgements": judgements, **extra}))
+    path.write_text(json.dumps({"format": "judgements/1", "judgements": judgements}))
     return path
 
 
