@@ -24,7 +24,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import pairwise
+from itertools import islice, pairwise, product
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
@@ -53,6 +53,10 @@ _STOP_WORDS = """
 STOP_WORDS = frozenset(_STOP_WORDS.split())
 # pg_trgm's default similarity_threshold: a word at least this similar may replace a typo.
 SIMILARITY_THRESHOLD = 0.3
+# The closest words tried for each misspelt word, and the readings of a query tried, for
+# one that finds something.
+CLOSEST_WORDS = 3
+MOST_READINGS = 9
 # Parts shorter than this are not words a compound is split into ("a" + "ttention").
 SHORTEST_COMPOUND_PART = 3
 
@@ -81,33 +85,67 @@ def read_query(query: str, *, correct: bool = True) -> ReadQuery:
     reader most likely meant; the rest as typed.
 
     Two words the glossary writes as one are joined ("guard rails" → "guardrails"), one it
-    writes as two is split ("finetuning" → "fine tuning"), any other is corrected to the
-    closest word it uses. A plural the stemmer leaves alone ("LLMs": PostgreSQL's English
-    stemmer does not stem a word without a vowel) is searched for as its singular without
-    being called a correction. With ``correct`` off, nothing else is replaced.
+    writes as two is split ("finetuning" → "fine tuning"), any other is corrected to one of
+    the closest words it uses: the closest whose reading of the whole query finds something
+    ("sparce autoencoder" is sparse, not space). A hyphenated pair the glossary writes as
+    one word is joined when the query finds nothing as typed ("over-fitting"). A plural the
+    stemmer leaves alone ("LLMs": PostgreSQL's English stemmer does not stem a word without
+    a vowel) is searched for as its singular without being called a correction. With
+    ``correct`` off, nothing else is replaced.
     """
     typed = [fold(match.group()) for match in WORD.finditer(query)]
     backend = _backend()
     candidates = list(dict.fromkeys(word for word in typed if word not in STOP_WORDS))
     known = backend.known(candidates) if candidates else set()
     unknown = [word for word in candidates if word not in known]
-    if not unknown:
-        return ReadQuery(query, query)
     singulars = {word: word[:-1] for word in unknown if len(word) > 2 and word.endswith("s")}
     known_singulars = backend.known(list(singulars.values())) if singulars else set()
     silent = {word: one for word, one in singulars.items() if one in known_singulars}
     misspelt = [word for word in unknown if word not in silent]
-    if not (correct and misspelt):
+    if not correct or not (misspelt or _hyphenated(query)):
         return ReadQuery(_rewritten(query, silent, {}), query)
     joins = _joins(typed, set(misspelt), backend)
     joined = {typed[i] for i in joins} | {typed[i + 1] for i in joins}
     misspelt = [word for word in misspelt if word not in joined]
-    corrections = _compounds(misspelt, backend) if misspelt else {}
-    misspelt = [word for word in misspelt if word not in corrections]
-    corrections |= backend.closest_words(misspelt) if misspelt else {}
-    return ReadQuery(
-        _rewritten(query, silent | corrections, joins), _rewritten(query, corrections, joins)
-    )
+    splits = _compounds(misspelt, backend) if misspelt else {}
+    misspelt = [word for word in misspelt if word not in splits]
+    closest = backend.closest_words(misspelt) if misspelt else {}
+    readings = [
+        splits | dict(zip(closest, choice, strict=True))
+        for choice in islice(product(*closest.values()), MOST_READINGS)
+    ]
+    for corrections in readings:
+        reading = ReadQuery(
+            _rewritten(query, silent | corrections, joins), _rewritten(query, corrections, joins)
+        )
+        if len(readings) == 1 or backend.count(reading.run, None):
+            break
+    if not backend.count(reading.run, None):
+        hyphen_joins = _hyphen_joins(query, backend)
+        if hyphen_joins:
+            joins = joins | hyphen_joins
+            reading = ReadQuery(
+                _rewritten(query, silent | corrections, joins),
+                _rewritten(query, corrections, joins),
+            )
+    return reading
+
+
+def _hyphenated(query: str) -> list[int]:
+    """Positions of the words followed by a hyphen and another word ("over-fitting": 0)."""
+    matches = list(WORD.finditer(query))
+    return [
+        i
+        for i, (first, second) in enumerate(pairwise(matches))
+        if query[first.end() : second.start()] == "-"
+    ]
+
+
+def _hyphen_joins(query: str, backend) -> dict[int, str]:
+    typed = [fold(match.group()) for match in WORD.finditer(query)]
+    pairs = {i: typed[i] + typed[i + 1] for i in _hyphenated(query)}
+    used = backend.lexicon_words(sorted(set(pairs.values()))) if pairs else set()
+    return {i: word for i, word in pairs.items() if word in used}
 
 
 def _joins(typed: list[str], misspelt: set[str], backend) -> dict[int, str]:
@@ -204,19 +242,17 @@ class TrigramIndex:
     def _members(self) -> frozenset[str]:
         return frozenset(self.words)
 
-    def closest(self, word: str) -> str | None:
-        """The most similar word at or above the threshold (the more used, then the first
-        in alphabetical order, on a tie), or None."""
+    def closest(self, word: str, limit: int) -> list[str]:
+        """Up to ``limit`` words at least SIMILARITY_THRESHOLD similar, the most similar
+        first (then the more used, then in alphabetical order)."""
         grams = trigrams(word)
         shared = Counter(position for gram in grams for position in self.postings.get(gram, ()))
-        best, best_score = None, SIMILARITY_THRESHOLD
-        for position, count in shared.items():
-            score = count / (len(grams) + len(self.grams[position]) - count)
-            if score > best_score or (score == best_score and best is None):
-                best, best_score = position, score
-            elif score == best_score and position < best:
-                best = position
-        return None if best is None else self.words[best]
+        scored = [
+            (count / (len(grams) + len(self.grams[position]) - count), position)
+            for position, count in shared.items()
+        ]
+        scored = [(-score, position) for score, position in scored if score >= SIMILARITY_THRESHOLD]
+        return [self.words[position] for _score, position in sorted(scored)[:limit]]
 
 
 # Finding and ranking --------------------------------------------------------------------
@@ -348,15 +384,16 @@ class PostgresSearch:
             cursor.execute("SELECT word FROM terms_search_word WHERE word = ANY(%s)", [words])
             return {word for (word,) in cursor.fetchall()}
 
-    def closest_words(self, words: list[str]) -> dict[str, str]:
+    def closest_words(self, words: list[str]) -> dict[str, list[str]]:
+        """Up to CLOSEST_WORDS lexicon words like each of ``words``, the closest first."""
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT typed, (SELECT word FROM terms_search_word WHERE word %% typed"
-                "  ORDER BY similarity(word, typed) DESC, terms DESC, word LIMIT 1)"
+                "SELECT typed, ARRAY(SELECT word FROM terms_search_word WHERE word %% typed"
+                "  ORDER BY similarity(word, typed) DESC, terms DESC, word LIMIT %s)"
                 " FROM unnest(%s::text[]) AS typed",
-                [words],
+                [CLOSEST_WORDS, words],
             )
-            return {typed: word for typed, word in cursor.fetchall() if word}
+            return {typed: found for typed, found in cursor.fetchall() if found}
 
     def closest_titles(self, query: str, limit: int) -> list[Term]:
         folded = " ".join(words_of(query))
@@ -460,9 +497,9 @@ class SqliteSearch:
         lexicon = self.lexicon()
         return {word for word in words if word in lexicon}
 
-    def closest_words(self, words: list[str]) -> dict[str, str]:
+    def closest_words(self, words: list[str]) -> dict[str, list[str]]:
         lexicon = self.lexicon()
-        found = {word: lexicon.closest(word) for word in words}
+        found = {word: lexicon.closest(word, CLOSEST_WORDS) for word in words}
         return {word: closest for word, closest in found.items() if closest}
 
     def lexicon(self) -> TrigramIndex:

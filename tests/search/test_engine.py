@@ -85,8 +85,9 @@ def test_trigram_similarity_is_pg_trgm_s_measure():
 
 
 def test_the_closest_word_is_the_most_similar_then_the_most_used():
-    index = TrigramIndex({"interpretability": 3, "interpretable": 9, "model": 20})
-    assert index.closest("interpretabilty") == "interpretability"
-    assert index.closest("interpretabel") == "interpretable"
-    assert index.closest("zebra") is None
-    assert "model" in index and "models" not in index
+    index = TrigramIndex({"interpretability": 3, "interpretable": 9, "model": 20, "models": 1})
+    assert index.closest("interpretabilty", 3) == ["interpretability", "interpretable"]
+    assert index.closest("interpretabel", 1) == ["interpretable"]
+    assert index.closest("modl", 3) == ["model", "models"]  # as similar: the more used first
+    assert index.closest("zebra", 3) == []
+    assert "model" in index and "modelling" not in index
