@@ -110,25 +110,25 @@ def read_query(query: str, *, correct: bool = True) -> ReadQuery:
     splits = _compounds(misspelt, backend) if misspelt else {}
     misspelt = [word for word in misspelt if word not in splits]
     closest = backend.closest_words(misspelt) if misspelt else {}
-    readings = [
+
+    def reading(corrections: dict[str, str], joins: dict[int, str]) -> ReadQuery:
+        return ReadQuery(
+            _rewritten(query, silent | corrections, joins), _rewritten(query, corrections, joins)
+        )
+
+    corrections = [
         splits | dict(zip(closest, choice, strict=True))
         for choice in islice(product(*closest.values()), MOST_READINGS)
     ]
-    for corrections in readings:
-        reading = ReadQuery(
-            _rewritten(query, silent | corrections, joins), _rewritten(query, corrections, joins)
-        )
-        if len(readings) == 1 or backend.count(reading.run, None):
-            break
-    if not backend.count(reading.run, None):
+    readings = [reading(each, joins) for each in corrections]
+    # The first (closest) reading that finds something; the closest if none does.
+    finding = (i for i, each in enumerate(readings) if backend.count(each.run, None))
+    chosen = next(finding, 0) if len(readings) > 1 else 0
+    if _hyphenated(query) and not backend.count(readings[chosen].run, None):
         hyphen_joins = _hyphen_joins(query, backend)
         if hyphen_joins:
-            joins = joins | hyphen_joins
-            reading = ReadQuery(
-                _rewritten(query, silent | corrections, joins),
-                _rewritten(query, corrections, joins),
-            )
-    return reading
+            return reading(corrections[chosen], joins | hyphen_joins)
+    return readings[chosen]
 
 
 def _hyphenated(query: str) -> list[int]:
