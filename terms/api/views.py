@@ -17,9 +17,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from glossary_project.httpcache.generation import content_generation
+from glossary_project.httpcache.hits import attach_note
 
 from .. import selectors
 from ..preview import previewed_term_id
+from ..search import counting
 from .filters import (
     SEARCH_MAX_LENGTH,
     StrictFilterBackend,
@@ -143,6 +145,16 @@ class TermViewSet(PublicReadOnlyViewSet):
 
     def get_queryset(self):
         return selectors.term_list()
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        search = request.query_params.get("search")
+        if search:
+            results = response.data["count"]
+            if counting.is_reader(request):
+                counting.record_search(search, results)
+            attach_note(response, counting.cache_note(search, results))
+        return response
 
     def retrieve(self, request, *args, **kwargs):
         slug, preview = kwargs["slug"], request.query_params.get("preview")
