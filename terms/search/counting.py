@@ -17,7 +17,7 @@ import atexit
 import logging
 import os
 import threading
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connections, transaction
@@ -181,6 +181,18 @@ def flush() -> int:
 
 def forget() -> None:
     counter.forget()
+
+
+def search_counts_purge(*, older_than_days: int, dry_run: bool = False) -> int:
+    """Delete the counts of days more than ``older_than_days`` ago (retention: README
+    "What readers searched for"); the number of (query, day) rows deleted, or that would be."""
+    cutoff = timezone.localdate() - timedelta(days=older_than_days)
+    old = SearchCount.objects.filter(day__lt=cutoff)
+    if dry_run:
+        return old.count()
+    with transaction.atomic():
+        deleted, _per_model = old.delete()
+    return deleted
 
 
 def cache_note(query: str, results: int) -> tuple:
