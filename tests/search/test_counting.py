@@ -112,6 +112,20 @@ class TestCounting:
 
         assert counts() == {("fine tuning", timezone.localdate(), 3, 1)}
 
+    def test_a_full_buffer_still_counts_the_queries_it_holds_and_says_it_drops_new_ones(
+        self, settings, caplog
+    ):
+        settings.SEARCH_COUNT_BUFFER_SIZE = 2
+        with caplog.at_level(logging.WARNING, logger="glossary.search"):
+            for query in ("rag", "llm", "embedding", "rag", "tokens"):
+                counting.record_search(query, 1)
+
+        today = timezone.localdate()
+        assert counts() == {("rag", today, 2, 1), ("llm", today, 1, 1)}
+        assert caplog.text.count("The search count buffer is full (2 queries)") == 1
+        counting.record_search("embedding", 1)  # room again once written
+        assert ("embedding", today, 1, 1) in counts()
+
     def test_when_the_database_refuses_the_counts_searches_still_answer_and_the_loss_is_logged(
         self, client, term, caplog
     ):
