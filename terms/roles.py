@@ -23,7 +23,7 @@ PUBLISHER_PERMISSIONS = {
     "terms": ["publish_term", "view_auditentry"],
 }
 
-# The report of what readers searched for (terms migration 0020): Editors' (Publishers
+# The report of what readers searched for (terms migration 0021): Editors' (Publishers
 # are Editors too, and may be in that group alone).
 SEARCH_REPORT_PERMISSIONS = {"terms": ["view_searchcount"]}
 

@@ -22,6 +22,7 @@ from glossary_project.httpcache.hits import attach_note
 from .. import selectors
 from ..preview import previewed_term_id
 from ..search import counting
+from ..search.engine import SearchResults
 from .filters import (
     SEARCH_MAX_LENGTH,
     StrictFilterBackend,
@@ -147,10 +148,16 @@ class TermViewSet(PublicReadOnlyViewSet):
         return selectors.term_list()
 
     def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
+        found = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(found)
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        results = self.paginator.page.paginator.count
+        if isinstance(found, SearchResults):
+            closest = found.closest_titles() if results == 0 else []
+            response.data["search_corrected_to"] = found.corrected_to
+            response.data["search_suggestions"] = self.get_serializer(closest, many=True).data
         search = request.query_params.get("search")
-        if search:
-            results = response.data["count"]
+        if search:  # counted as typed, with what the (corrected) search found
             if counting.is_reader(request):
                 counting.record_search(search, results)
             attach_note(response, counting.cache_note(search, results))

@@ -1,6 +1,6 @@
 """The editors' "Searches" report: SearchCount's admin list is the report (the top
 searches and the top searches without results over a period), for whoever may view
-search counts (Editors and Publishers, terms migration 0020; not the Advisory team)."""
+search counts (Editors and Publishers, terms migration 0021; not the Advisory team)."""
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied

@@ -51,6 +51,7 @@ def test_the_term_list_documents_its_filters_and_pagination(schema):
         "category",
         "letter",
         "search",
+        "search_exact",
         "updated_since",
         "ordering",
         "page",
@@ -78,8 +79,13 @@ def test_the_term_list_documents_its_page_shape_and_errors(schema):
     assert {"200", "400", "404", "429"} <= set(responses)
     page_ref = responses["200"]["content"]["application/json"]["schema"]["$ref"]
     page = schema["components"]["schemas"][page_ref.rsplit("/", 1)[-1]]
-    assert set(page["properties"]) == {"count", "next", "previous", "results"}
+    assert set(page["properties"]) == {
+        *("count", "next", "previous", "results"),
+        *("search_corrected_to", "search_suggestions"),  # with `search` only
+    }
+    assert page["required"] == ["count", "results"]
     item_ref = page["properties"]["results"]["items"]["$ref"]
+    assert page["properties"]["search_suggestions"]["items"]["$ref"] == item_ref
     item = schema["components"]["schemas"][item_ref.rsplit("/", 1)[-1]]
     assert set(item["properties"]) == {
         *("slug", "title", "aliases", "summary", "category", "in_development", "updated_at"),

@@ -12,7 +12,7 @@ def grant_search_report(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("terms", "0019_term_links"),
+        ("terms", "0020_sqlite_full_text_search"),
     ]
 
     operations = [
