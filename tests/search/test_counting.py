@@ -258,6 +258,9 @@ class TestSearchesReport:
     ):
         assert editor_client.get(REPORT).status_code == 200
         assert f'href="{REPORT}"' in editor_client.get("/admin/").content.decode()
+        row = SearchCount.objects.get(query="rag", day=days_ago(0))
+        assert editor_client.get(f"{REPORT}{row.pk}/change/").status_code == 200  # read-only
+        assert editor_client.get(f"{REPORT}add/").status_code == 403
 
         team = Client()
         team.force_login(advisory_member)
