@@ -973,3 +973,33 @@ class AuditEntry(models.Model):
         return (
             f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.target_repr}"
         )
+
+
+class SearchCount(models.Model):
+    """How often readers searched for one query on one day (terms/search/counting.py).
+
+    Only the normalised query, the day, the number of searches and the result count of
+    the day's latest search: nothing about who searched (no address, user, cookie or
+    session). "Found" is that latest count, so a query that found nothing until an editor
+    wrote the term stops being a search without results on the day it finds it.
+    """
+
+    QUERY_MAX_LENGTH = 100
+
+    query = models.CharField(_("search"), max_length=QUERY_MAX_LENGTH)
+    day = models.DateField(_("day"))
+    searches = models.PositiveIntegerField(_("times searched"), default=0)
+    results = models.PositiveIntegerField(
+        _("results"), default=0, help_text=_("What the day's latest search found.")
+    )
+
+    class Meta:
+        verbose_name = _("search")
+        verbose_name_plural = _("searches")
+        constraints = [
+            models.UniqueConstraint(fields=["query", "day"], name="search_count_query_day")
+        ]
+        indexes = [models.Index(fields=["day"], name="search_count_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.query} ×{self.searches}"

@@ -20,6 +20,7 @@ from .jsonld import category_json_ld, term_json_ld
 from .markdown import plain_text
 from .models import Category, Term
 from .preview import previewed_term_id
+from .search import counting
 
 TERMS_PER_PAGE = 50
 SEARCH_MAX_LENGTH = 200
@@ -184,6 +185,8 @@ def glossary_index(request):
         # Search results change with every word typed: not pages to index.
         "noindex": bool(query),
     }
+    if query and counting.is_reader(request):
+        counting.record_search(query, paginator.count)
     return render(request, "terms/glossary_index.html", context)
 
 

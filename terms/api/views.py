@@ -17,9 +17,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from glossary_project.httpcache.generation import content_generation
+from glossary_project.httpcache.hits import attach_note
 
 from .. import selectors
 from ..preview import previewed_term_id
+from ..search import counting
 from ..search.engine import SearchResults
 from .filters import (
     SEARCH_MAX_LENGTH,
@@ -149,11 +151,16 @@ class TermViewSet(PublicReadOnlyViewSet):
         found = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(found)
         response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        results = self.paginator.page.paginator.count
         if isinstance(found, SearchResults):
-            nothing_found = self.paginator.page.paginator.count == 0
-            closest = found.closest_titles() if nothing_found else []
+            closest = found.closest_titles() if results == 0 else []
             response.data["search_corrected_to"] = found.corrected_to
             response.data["search_suggestions"] = self.get_serializer(closest, many=True).data
+        search = request.query_params.get("search")
+        if search:  # counted as typed, with what the (corrected) search found
+            if counting.is_reader(request):
+                counting.record_search(search, results)
+            attach_note(response, counting.cache_note(search, results))
         return response
 
     def retrieve(self, request, *args, **kwargs):
