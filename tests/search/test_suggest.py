@@ -6,10 +6,18 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from terms.models import Term
-from terms.services import term_archive, term_publish, working_copy_publish, working_copy_start
+from terms.models import SiteSettings, Term
+from terms.services import (
+    glossary_export,
+    glossary_import,
+    term_archive,
+    term_publish,
+    working_copy_publish,
+    working_copy_start,
+)
 
 from ..factories import TermFactory
+from ..helpers.response_cache import cached
 
 pytestmark = pytest.mark.django_db
 
@@ -130,6 +138,26 @@ def test_a_term_published_after_a_suggestion_was_answered_is_suggested_next_time
     assert suggested(client, "zero") == ["Zero-Shot Learning"]
 
 
+def test_an_import_that_renames_a_term_and_adds_one_changes_the_suggestions(client):
+    TermFactory(title="Vector Store", slug="vector-store")
+    exported = glossary_export()
+    [record] = exported["terms"]
+    record.update(title="Vector Database", aliases=["vector index"])
+    exported["terms"].append({**record, "slug": "vertex-ai", "title": "Vertex AI", "aliases": []})
+
+    glossary_import(data=exported)
+
+    assert suggested(client, "ve") == ["Vector Database", "Vertex AI"]
+    assert suggested(client, "vector st") == []
+    assert suggested(client, "vector ind") == ["Vector Database"]
+
+
+def test_a_deleted_term_is_no_longer_suggested(client):
+    TermFactory(title="Beam Search").delete()
+
+    assert suggested(client, "beam") == []
+
+
 def test_text_with_no_letter_or_digit_suggests_nothing(client):
     TermFactory(title="A-Star Search")
 
@@ -164,3 +192,18 @@ def test_suggestions_are_public_and_cacheable(client):
 
     assert "public" in response["Cache-Control"]
     assert "max-age" in response["Cache-Control"]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_cached_answer_is_replaced_as_soon_as_a_term_is_published(
+    client, settings, django_assert_num_queries
+):
+    settings.API_RESPONSE_CACHE = True
+    SiteSettings.load()  # stored, as after the first page view: reading it inserts nothing
+    draft = TermFactory(title="Zero-Shot Learning", status=Term.Status.DRAFT)
+    path = f"{SUGGEST}?q=zero"
+    assert cached(client, path, django_assert_num_queries).json()["results"] == []
+
+    term_publish(term=draft)
+
+    assert [item["title"] for item in client.get(path).json()["results"]] == ["Zero-Shot Learning"]
