@@ -23,14 +23,15 @@ is published (Term.objects.published()).
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import F, Lookup, Value
+from django.db.models import Case, F, Lookup, Value, When
 from django.db.models.functions import Collate
 from django.db.models.lookups import GreaterThanOrEqual, LessThan
 
-from ..models import Term, TermName, normalize_text
+from ..models import Term, normalize_text
 from ..text import folded_words
 
 SUGGESTIONS_MAX = 8
+FOLDED, COMPACT = "name_keys__folded", "name_keys__compact"
 # Above every character: a prefix's names are those from the prefix up to this after it.
 _LAST_CHARACTER = chr(0x10FFFF)
 
@@ -55,31 +56,36 @@ class _Like(Lookup):
 
 def suggestions(query: str, *, limit: int = SUGGESTIONS_MAX) -> list[Suggestion]:
     """Up to ``limit`` published terms for ``query``, in the order of the module's
-    docstring; none when the query has no letter or digit."""
+    docstring; none when the query has no letter or digit.
+
+    One query when enough names start with the text (read in index order, however many
+    there are), two otherwise: the other groups are small, and sorted together."""
     typed = folded_words(query)
     if not typed or limit < 1:
         return []
     words = typed.split(" ")
     in_order = "% ".join(words) + "%"
-    groups = [
-        _byte_order_range(typed),
-        _Like(F("folded"), Value(in_order)) | _Like(F("folded"), Value(f"% {in_order}")),
-        _Like(F("compact"), Value(f"%{''.join(words)}%")),
-    ]
+    word_starts = _Like(F(FOLDED), Value(in_order)) | _Like(F(FOLDED), Value(f"% {in_order}"))
+    containing = _Like(F(COMPACT), Value(f"%{''.join(words)}%"))
     found: dict[int, Suggestion] = {}
-    for condition in groups:
-        if len(found) >= limit:
-            break
-        names = _published_names().filter(condition).exclude(term_id__in=list(found))
-        _take(names, found, limit)
+    _take(_published_names(_byte_order_range(typed)), found, limit)
+    if len(found) < limit:
+        rest = _published_names(word_starts | containing, first=word_starts)
+        _take(rest.exclude(pk__in=list(found)), found, limit)
     return list(found.values())
 
 
-def _published_names():
+def _published_names(condition, *, first=None):
+    """Published terms with each of their names meeting ``condition``, one row per name,
+    in byte order of the folded names (those meeting ``first`` before the others)."""
+    order = [_in_byte_order(FOLDED), "name_keys__id"]
+    if first is not None:
+        order.insert(0, Case(When(first, then=Value(0)), default=Value(1)))
     return (
-        TermName.objects.filter(term__in=Term.objects.published().values("pk"))
-        .order_by(_in_byte_order("folded"), "pk")
-        .values_list("term_id", "key", "term__title", "term__slug", "term__aliases")
+        Term.objects.published()
+        .filter(condition)
+        .order_by(*order)
+        .values_list("pk", "name_keys__key", "title", "slug", "aliases")
     )
 
 
@@ -88,7 +94,7 @@ def _in_byte_order(field: str) -> Collate:
 
 
 def _byte_order_range(prefix: str):
-    folded = _in_byte_order("folded")
+    folded = _in_byte_order(FOLDED)
     return GreaterThanOrEqual(folded, Value(prefix)) & LessThan(
         folded, Value(prefix + _LAST_CHARACTER)
     )
