@@ -23,15 +23,15 @@ is published (Term.objects.published()).
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Case, F, Lookup, Value, When
+from django.db.models import Case, Exists, F, Lookup, OuterRef, Q, Value, When
 from django.db.models.functions import Collate
 from django.db.models.lookups import GreaterThanOrEqual, LessThan
 
-from ..models import Term, normalize_text
+from ..models import Term, TermName, normalize_text
 from ..text import folded_words
 
 SUGGESTIONS_MAX = 8
-FOLDED, COMPACT = "name_keys__folded", "name_keys__compact"
+FOLDED, COMPACT = "folded", "compact"
 # Above every character: a prefix's names are those from the prefix up to this after it.
 _LAST_CHARACTER = chr(0x10FFFF)
 
@@ -65,27 +65,51 @@ def suggestions(query: str, *, limit: int = SUGGESTIONS_MAX) -> list[Suggestion]
         return []
     words = typed.split(" ")
     in_order = "% ".join(words) + "%"
-    word_starts = _Like(F(FOLDED), Value(in_order)) | _Like(F(FOLDED), Value(f"% {in_order}"))
-    containing = _Like(F(COMPACT), Value(f"%{''.join(words)}%"))
+    texts = {
+        "prefix": typed,
+        "after_prefix": typed + _LAST_CHARACTER,
+        "in_order": in_order,
+        "in_order_later": f"% {in_order}",
+        "inside": f"%{''.join(words)}%",
+    }
     found: dict[int, Suggestion] = {}
-    _take(_published_names(_byte_order_range(typed)), found, limit)
-    if len(found) < limit:
-        rest = _published_names(word_starts | containing, first=word_starts)
-        _take(rest.exclude(pk__in=list(found)), found, limit)
+    for shape in (_starting, _otherwise):
+        if len(found) < limit:
+            _take(shape, texts, found, limit)
     return list(found.values())
 
 
+def _starting(text):
+    """Names that start with the typed text."""
+    folded = _in_byte_order(FOLDED)
+    starts = GreaterThanOrEqual(folded, text("prefix")) & LessThan(folded, text("after_prefix"))
+    return _published_names(starts)
+
+
+def _otherwise(text):
+    """Names whose words start with the typed words in order, then those that contain
+    them, without those that start with the typed text (already read)."""
+    word_starts = _Like(F(FOLDED), text("in_order")) | _Like(F(FOLDED), text("in_order_later"))
+    containing = _Like(F(COMPACT), text("inside"))
+    folded = _in_byte_order(FOLDED)
+    starting = GreaterThanOrEqual(folded, text("prefix")) & LessThan(folded, text("after_prefix"))
+    return _published_names((word_starts | containing) & ~Q(starting), first=word_starts)
+
+
 def _published_names(condition, *, first=None):
-    """Published terms with each of their names meeting ``condition``, one row per name,
-    in byte order of the folded names (those meeting ``first`` before the others)."""
-    order = [_in_byte_order(FOLDED), "name_keys__id"]
+    """The names meeting ``condition`` of published terms, with their terms, in byte
+    order of the folded names (those meeting ``first`` before the others).
+
+    "Published" is a correlated EXISTS, so that both databases read the names first (in
+    index order: the first few suffice) and look each term up by its key."""
+    order = [_in_byte_order(FOLDED), "pk"]
     if first is not None:
         order.insert(0, Case(When(first, then=Value(0)), default=Value(1)))
+    published = Exists(Term.objects.published().filter(pk=OuterRef("term_id")))
     return (
-        Term.objects.published()
-        .filter(condition)
+        TermName.objects.filter(condition, published)
         .order_by(*order)
-        .values_list("pk", "name_keys__key", "title", "slug", "aliases")
+        .values_list("term_id", "key", "term__title", "term__slug", "term__aliases")
     )
 
 
@@ -93,21 +117,17 @@ def _in_byte_order(field: str) -> Collate:
     return Collate(F(field), "C" if connection.vendor == "postgresql" else "BINARY")
 
 
-def _byte_order_range(prefix: str):
-    folded = _in_byte_order(FOLDED)
-    return GreaterThanOrEqual(folded, Value(prefix)) & LessThan(
-        folded, Value(prefix + _LAST_CHARACTER)
-    )
-
-
-def _take(names, found: dict[int, Suggestion], limit: int) -> None:
-    """Add terms from ``names`` (in order) to ``found`` until it holds ``limit``; a term
-    with several matching names takes more than one row, so rows are read a batch at
-    a time until enough distinct terms are found or there are no more."""
-    batch = 2 * (limit - len(found))
+def _take(shape, texts: dict[str, str], found: dict[int, Suggestion], limit: int) -> None:
+    """Add terms from the names ``shape`` finds (in order) to ``found`` until it holds
+    ``limit``; a term with several matching names takes more than one row, so rows are
+    read a batch at a time until enough distinct terms are found or there are no more."""
+    batch = 2 * limit
     offset = 0
     while len(found) < limit:
-        rows = list(names[offset : offset + batch])
+        sql, parameters = _sql(shape, offset, offset + batch)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [texts[name] if typed else name for typed, name in parameters])
+            rows = cursor.fetchall()
         for term_id, key, title, slug, aliases in rows:
             if term_id not in found:
                 found[term_id] = Suggestion(title, slug, _alias_named(key, title, aliases))
@@ -116,6 +136,30 @@ def _take(names, found: dict[int, Suggestion], limit: int) -> None:
         if len(rows) < batch:
             return
         offset += batch
+
+
+# The ORM writes each query's SQL once per process: writing it costs more than running
+# it. The typed texts are its only parameters, put where the placeholders stand.
+_written: dict[tuple, tuple[str, list[tuple[bool, object]]]] = {}
+
+
+def _sql(shape, start: int, stop: int) -> tuple[str, list[tuple[bool, object]]]:
+    """The SQL of ``shape`` for rows start..stop, and its parameters, each (True, the
+    name of a typed text in ``suggestions``) or (False, a constant the ORM put in)."""
+    key = (shape, connection.vendor, start, stop)
+    if key not in _written:
+        placeholders = {}
+
+        def text(name: str) -> Value:
+            placeholders[f"\x00{name}\x00"] = name
+            return Value(f"\x00{name}\x00")
+
+        sql, parameters = shape(text)[start:stop].query.sql_with_params()
+        _written[key] = (
+            sql,
+            [(each in placeholders, placeholders.get(each, each)) for each in parameters],
+        )
+    return _written[key]
 
 
 def _alias_named(key: str, title: str, aliases: str) -> str | None:
