@@ -104,10 +104,15 @@
         });
     }
 
+    /* The list shown stays until the answer for the new text replaces it (no flicker
+       while typing), but nothing in it is picked: Enter then searches what was typed. */
     function update() {
       var query = input.value.trim();
-      close();
-      if (!query || query.length > Number(input.maxLength > 0 ? input.maxLength : 200)) return;
+      clearTimeout(timer);
+      if (pending) pending.abort();
+      latest += 1;
+      highlight(-1);
+      if (!query || (input.maxLength > 0 && query.length > input.maxLength)) return close();
       timer = setTimeout(function () { fetchSuggestions(query); }, SUGGEST_DELAY_MS);
     }
 
