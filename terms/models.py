@@ -23,6 +23,7 @@ from .text import (
     CTA_BODY_MAX_LENGTH,
     CTA_HEADING_MAX_LENGTH,
     fill_term,
+    folded_words,
     has_control_characters,
     markdown_literal,
     validate_cta_template,
@@ -420,7 +421,7 @@ class Term(TimeStampedModel):
         stored = set(self.name_keys.values_list("key", flat=True))
         if stored - wanted:
             self.name_keys.filter(key__in=stored - wanted).delete()
-        TermName.objects.bulk_create(TermName(term=self, key=key) for key in wanted - stored)
+        TermName.objects.bulk_create(TermName.of(self, key) for key in wanted - stored)
 
     @property
     def is_published(self) -> bool:
@@ -538,6 +539,11 @@ class TermName(models.Model):
 
     term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="name_keys")
     key = models.CharField(max_length=300, unique=True)
+    # Derived from the key, for suggest-as-you-type (terms.search.suggest): the key's
+    # words with accents and punctuation gone ("fine tuning"), and the same without
+    # spaces ("finetuning"). Indexed on PostgreSQL by migration 0022.
+    folded = models.CharField(max_length=300, default="", editable=False)
+    compact = models.CharField(max_length=300, default="", editable=False)
 
     class Meta:
         ordering = ["key"]
@@ -545,6 +551,13 @@ class TermName(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+    @classmethod
+    def of(cls, term: Term, key: str) -> "TermName":
+        """The row for one of ``term``'s names (its ``normalize_text`` key), derived
+        columns filled in: the only way rows are made (bulk_create skips save())."""
+        folded = folded_words(key)
+        return cls(term=term, key=key, folded=folded, compact=folded.replace(" ", ""))
 
 
 class TermSearch(models.Model):

@@ -23,6 +23,7 @@ from .. import selectors
 from ..preview import previewed_term_id
 from ..search import counting
 from ..search.engine import SearchResults
+from ..search.suggest import SUGGESTIONS_MAX, suggestions
 from .filters import (
     SEARCH_MAX_LENGTH,
     StrictFilterBackend,
@@ -35,6 +36,8 @@ from .serializers import (
     CategoryDetailSerializer,
     CategorySerializer,
     LetterSerializer,
+    SuggestionsSerializer,
+    SuggestQuerySerializer,
     TermDetailSerializer,
     TermListSerializer,
 )
@@ -234,6 +237,45 @@ class LettersView(PublicContentMixin, APIView):
     def get(self, request):
         rows = selectors.letter_counts()
         return Response(LetterSerializer(rows, many=True, context={"request": request}).data)
+
+
+class SuggestView(PublicContentMixin, APIView):
+    action = "suggest"
+    query_parameters = ("format", "q", "limit")
+
+    @extend_schema(
+        summary="Suggest titles and aliases as a reader types",
+        description="Up to 8 published terms for the text typed so far: first those whose "
+        "title or an alias starts with it, then those whose words start with the words "
+        "typed, in order (`lang mod` finds Large Language Model), then those that contain "
+        "it. Case, accents and punctuation are ignored (`fine tun` finds Fine-Tuning). "
+        "Each term comes once, with the alias that matched (null for the title).",
+        parameters=[
+            OpenApiParameter(
+                "q",
+                {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": SEARCH_MAX_LENGTH,
+                    "pattern": NO_NUL,
+                },
+                required=True,
+                description=SuggestQuerySerializer().fields["q"].help_text,
+            ),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": SUGGESTIONS_MAX},
+                description=SuggestQuerySerializer().fields["limit"].help_text,
+            ),
+        ],
+        responses={200: SuggestionsSerializer, **ERRORS},
+    )
+    def get(self, request):
+        asked = SuggestQuerySerializer(data=request.query_params)
+        asked.is_valid(raise_exception=True)
+        query, limit = asked.validated_data["q"], asked.validated_data["limit"]
+        found = suggestions(query, limit=limit)
+        return Response(SuggestionsSerializer((query, found), context={"request": request}).data)
 
 
 class SchemaView(SpectacularAPIView):
