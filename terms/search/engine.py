@@ -541,18 +541,20 @@ _process_memo: dict[str, tuple[object, object]] = {}
 
 
 def _per_process(name: str, compute):
-    """``compute()`` once per content generation in this process (every call when no
-    generation can be trusted, or inside a transaction that changed content)."""
+    """``compute()`` once per content change in this process (every call when the content
+    generation is unknown, or inside a transaction that changed content). Keyed by the
+    database's generation alone: unlike the shared cache's values, what this process keeps
+    cannot be lost with the cache or outlive a change of content."""
     from glossary_project.httpcache.generation import changed_in_this_transaction
 
     generation = content_generation()
-    if generation is None or changed_in_this_transaction():
+    if generation is None or not generation.value or changed_in_this_transaction():
         return compute()
     kept = _process_memo.get(name)
-    if kept is not None and kept[0] == generation.key:
+    if kept is not None and kept[0] == generation.value:
         return kept[1]
     value = compute()
-    _process_memo[name] = (generation.key, value)
+    _process_memo[name] = (generation.value, value)
     return value
 
 
