@@ -38,10 +38,16 @@ def test_an_editor_adds_a_suggested_related_term_with_one_click_and_saves_it(
 
     expect(related.locator(".select2-selection__choice")).to_have_count(1)
     expect(related.locator(".select2-selection__choice")).to_contain_text("Embedding")
-    expect(panel.get_by_role("button", name="Add Embedding to the related terms")).to_be_disabled()
-    expect(panel.get_by_role("button", name="Add Embedding to the related terms")).to_have_text(
-        "Added"
-    )
+    add_embedding = panel.get_by_role("button", name="Add Embedding to the related terms")
+    expect(add_embedding).to_be_disabled()
+    expect(add_embedding).to_have_text("Added")
+    # Taken out of the field again (select2's ×), it can be added again.
+    related.locator(".select2-selection__choice__remove").click()
+    expect(related.locator(".select2-selection__choice")).to_have_count(0)
+    expect(add_embedding).to_be_enabled()
+    expect(add_embedding).to_have_text("Add")
+    add_embedding.click()
+    expect(related.locator(".select2-selection__choice")).to_contain_text("Embedding")
     asked = []
     page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
     with page.expect_event("dialog"):
