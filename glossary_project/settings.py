@@ -347,6 +347,14 @@ PREVIEW_LINK_MAX_AGE = env_int("PREVIEW_LINK_MAX_AGE", 7 * 24 * 3600)
 # five years in every other category (terms/writing_checks.py, README "Editing content").
 SLOW_MOVING_CATEGORIES = env_list("SLOW_MOVING_CATEGORIES")
 
+# What readers searched for (terms/search/counting.py, README "What readers searched
+# for"): each process writes its counts this often (0: only when asked, as in the tests),
+# keeps at most this many distinct queries in between, and purge_search_counts deletes
+# days older than the retention.
+SEARCH_COUNT_FLUSH_SECONDS = env_float("SEARCH_COUNT_FLUSH_SECONDS", 10)
+SEARCH_COUNT_BUFFER_SIZE = env_int("SEARCH_COUNT_BUFFER_SIZE", 2000)
+SEARCH_COUNT_RETENTION_DAYS = env_int("SEARCH_COUNT_RETENTION_DAYS", 180)
+
 # Background tasks (inquiry notifications) are rows in the database, written in the same
 # transaction as what they are about; `manage.py db_worker` runs them.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -60,6 +60,7 @@ from .models import (
 from .preview import preview_url
 from .revisions import record_revision
 from .schedules import schedule_record
+from .search import admin as _search_report  # noqa: F401 - registers the Searches report
 from .search.related import related_suggestions
 from .services import (
     may_publish,

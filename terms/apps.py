@@ -7,12 +7,16 @@ class TermsConfig(AppConfig):
     verbose_name = "Glossary"
 
     def ready(self):
+        from glossary_project.httpcache.hits import on_hit
         from glossary_project.httpcache.invalidation import watch
 
         from . import models
         from .revisions import register_models
+        from .search import counting
 
         register_models()
+        # API searches answered from the response cache are counted too.
+        on_hit(counting.count_cached_search)
 
         # Everything the public can see: any write moves the content generation.
         watch(

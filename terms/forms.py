@@ -1,5 +1,7 @@
 """The term form in the admin: what it tells editors beyond what the model validates."""
 
+from datetime import timedelta
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -292,3 +294,46 @@ REVIEW_STEP_FORMS = {
     "approve": ReviewApproveForm,
     "request-changes": ReviewRequestChangesForm,
 }
+
+
+class SearchReportForm(forms.Form):
+    """The period of the editors' "Searches" report: the last 7, 30 or 90 days, or the
+    days from one date to another (both included)."""
+
+    DATES = "dates"
+    DEFAULT = "30"
+
+    period = forms.ChoiceField(
+        label=gettext_lazy("Period"),
+        choices=[
+            ("7", gettext_lazy("Last 7 days")),
+            ("30", gettext_lazy("Last 30 days")),
+            ("90", gettext_lazy("Last 90 days")),
+            (DATES, gettext_lazy("From … to …")),
+        ],
+        required=False,
+    )
+    since = forms.DateField(
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        today = timezone.localdate()
+        period = cleaned.get("period") or self.DEFAULT
+        if period != self.DATES:
+            cleaned["first_day"] = today - timedelta(days=int(period) - 1)
+            cleaned["last_day"] = today
+            return cleaned
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since is None and "since" not in self.errors:
+            self.add_error("since", _("Choose the first day of the period."))
+        if until is None and "until" not in self.errors:
+            until = cleaned["until"] = today
+        if since and until and since > until:
+            self.add_error("until", _("The last day must not be before the first."))
+        cleaned["first_day"], cleaned["last_day"] = since, until
+        return cleaned

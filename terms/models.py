@@ -23,6 +23,7 @@ from .text import (
     CTA_BODY_MAX_LENGTH,
     CTA_HEADING_MAX_LENGTH,
     fill_term,
+    folded_words,
     has_control_characters,
     markdown_literal,
     validate_cta_template,
@@ -420,7 +421,7 @@ class Term(TimeStampedModel):
         stored = set(self.name_keys.values_list("key", flat=True))
         if stored - wanted:
             self.name_keys.filter(key__in=stored - wanted).delete()
-        TermName.objects.bulk_create(TermName(term=self, key=key) for key in wanted - stored)
+        TermName.objects.bulk_create(TermName.of(self, key) for key in wanted - stored)
 
     @property
     def is_published(self) -> bool:
@@ -538,6 +539,11 @@ class TermName(models.Model):
 
     term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="name_keys")
     key = models.CharField(max_length=300, unique=True)
+    # Derived from the key, for suggest-as-you-type (terms.search.suggest): the key's
+    # words with accents and punctuation gone ("fine tuning"), and the same without
+    # spaces ("finetuning"). Indexed on PostgreSQL by migration 0022.
+    folded = models.CharField(max_length=300, default="", editable=False)
+    compact = models.CharField(max_length=300, default="", editable=False)
 
     class Meta:
         ordering = ["key"]
@@ -545,6 +551,13 @@ class TermName(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+    @classmethod
+    def of(cls, term: Term, key: str) -> "TermName":
+        """The row for one of ``term``'s names (its ``normalize_text`` key), derived
+        columns filled in: the only way rows are made (bulk_create skips save())."""
+        folded = folded_words(key)
+        return cls(term=term, key=key, folded=folded, compact=folded.replace(" ", ""))
 
 
 class TermSearch(models.Model):
@@ -973,3 +986,33 @@ class AuditEntry(models.Model):
         return (
             f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.target_repr}"
         )
+
+
+class SearchCount(models.Model):
+    """How often readers searched for one query on one day (terms/search/counting.py).
+
+    Only the normalised query, the day, the number of searches and the result count of
+    the day's latest search: nothing about who searched (no address, user, cookie or
+    session). "Found" is that latest count, so a query that found nothing until an editor
+    wrote the term stops being a search without results on the day it finds it.
+    """
+
+    QUERY_MAX_LENGTH = 100
+
+    query = models.CharField(_("search"), max_length=QUERY_MAX_LENGTH)
+    day = models.DateField(_("day"))
+    searches = models.PositiveIntegerField(_("times searched"), default=0)
+    results = models.PositiveIntegerField(
+        _("results"), default=0, help_text=_("What the day's latest search found.")
+    )
+
+    class Meta:
+        verbose_name = _("search")
+        verbose_name_plural = _("searches")
+        constraints = [
+            models.UniqueConstraint(fields=["query", "day"], name="search_count_query_day")
+        ]
+        indexes = [models.Index(fields=["day"], name="search_count_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.query} ×{self.searches}"

@@ -23,6 +23,10 @@ PUBLISHER_PERMISSIONS = {
     "terms": ["publish_term", "view_auditentry"],
 }
 
+# The report of what readers searched for (terms migration 0021): Editors' (Publishers
+# are Editors too, and may be in that group alone).
+SEARCH_REPORT_PERMISSIONS = {"terms": ["view_searchcount"]}
+
 # The inbox: read and work inquiries, export them; never add one (visitors do).
 ADVISORY_TEAM_PERMISSIONS = {
     "advisory": ["view_inquiry", "change_inquiry", "delete_inquiry", "export_inquiry"],

@@ -1,17 +1,15 @@
 """The read paths shared by the pages, the admin and the API."""
 
-import re
 import string
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     Case,
     Count,
-    F,
     Prefetch,
     Q,
     QuerySet,
@@ -35,8 +33,8 @@ from .models import (
     SiteSettings,
     Term,
     TermReference,
-    TermSearch,
 )
+from .search import engine
 
 INDEX_LETTERS = [*string.ascii_uppercase, "0-9"]
 LIST_FIELDS = [
@@ -250,117 +248,15 @@ def site_settings() -> SiteSettings:
     return per_generation("site-settings", SiteSettings.load)
 
 
-def search_terms(queryset: QuerySet[Term], query: str) -> QuerySet[Term]:
-    """Terms matching ``query``, annotated with ``relevance`` (higher is better).
-
-    The one place that decides how search works. PostgreSQL: weighted full-text search
-    (title and aliases, then summary, then definition) plus trigram similarity, so a
-    misspelt query still finds the term. Elsewhere: a case-insensitive match on title,
-    aliases and summary, title matches first.
-    """
-    query = " ".join(query.split())
-    if not query:
-        return queryset.annotate(relevance=Value(0.0))
-    if connection.vendor == "postgresql":
-        return _postgres_search(queryset, query)
-    return _fallback_search(queryset, query)
-
-
-def _postgres_search(queryset: QuerySet[Term], query: str) -> QuerySet[Term]:
-    # terms_term_search holds the published terms, only on PostgreSQL (migrations
-    # terms/0008 and 0012), by a trigger.
-    search = _tsquery(query)
-    return queryset.filter(Q(search__head=search) | Q(search__body=search)).annotate(
-        relevance=SearchRank(F("search__head"), search)
-    )
-
-
-def _tsquery(query: str) -> SearchQuery:
-    return SearchQuery(corrected_query(query), config="english", search_type="websearch")
-
-
-def search_in_relevance_order(query: str, *, within: QuerySet[Term] | None = None):
-    """Published terms matching ``query``, best first, ready to be paginated.
+def search_in_relevance_order(query: str, *, within: QuerySet[Term] | None = None, exact=False):
+    """Published terms matching ``query``, best first, ready to be paginated, with what was
+    searched for (``corrected_to``) and the closest titles when nothing matched
+    (terms.search.engine: the one place that decides how search works).
 
     ``within`` narrows the search to some terms (a category, a letter); without it the
-    whole published glossary is searched. On PostgreSQL the matches are ranked on the
-    narrow search rows and only the requested page of terms is loaded (RankedSearch);
-    elsewhere it is the fallback search, ordered.
+    whole published glossary is searched. ``exact``: the words as typed, uncorrected.
     """
-    queryset = term_list() if within is None else within
-    if connection.vendor != "postgresql":
-        return search_terms(queryset, query).order_by("-relevance", Lower("title"))
-    return RankedSearch(query, within=within)
-
-
-class RankedSearch:
-    """Search results that a Paginator slices: the ranking and the tie-break by title run
-    on terms_term_search alone (a broad query matches most of the glossary, and ranking
-    there costs a third of ranking on the wide term rows); the page's terms are then
-    loaded in the same query."""
-
-    ordered = True
-
-    def __init__(self, query: str, *, within: QuerySet[Term] | None):
-        self.search = _tsquery(" ".join(query.split()))
-        # Only published terms have search rows (migration terms/0012).
-        matches = TermSearch.objects.filter(Q(head=self.search) | Q(body=self.search))
-        if within is not None:
-            matches = matches.filter(term__in=within.order_by().values("pk"))
-        self.matches = matches
-
-    def count(self) -> int:
-        return count_of(self.matches)
-
-    def __getitem__(self, index: slice) -> list[Term]:
-        if not isinstance(index, slice):
-            raise TypeError("RankedSearch is read a page (a slice) at a time.")
-        ranked = self.matches.annotate(rank=SearchRank(F("head"), self.search)).order_by(
-            "-rank", "sort_title"
-        )
-        page_ids = ranked.values("term_id")[index]
-        return list(
-            term_list()
-            .filter(pk__in=page_ids)
-            .annotate(relevance=SearchRank(F("search__head"), self.search))
-            .order_by("-relevance", "search__sort_title")
-        )
-
-
-def corrected_query(query: str) -> str:
-    """The query with each word the glossary never uses replaced by its closest one.
-
-    "mechanstic interpretabilty" becomes "mechanistic interpretability"; words the
-    glossary uses, and words with nothing close enough, stay as typed.
-    """
-    words = re.findall(r"\w+", query.lower())
-    if not words:
-        return query
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT typed, coalesce("
-            " (SELECT word FROM terms_search_word WHERE word = typed),"
-            " (SELECT word FROM terms_search_word WHERE word %% typed"
-            "  ORDER BY similarity(word, typed) DESC, word LIMIT 1),"
-            " typed)"
-            " FROM unnest(%s::text[]) AS typed",
-            [words],
-        )
-        corrections = {typed: word for typed, word in cursor.fetchall() if typed != word}
-    if not corrections:
-        return query
-    return re.sub(r"\w+", lambda m: corrections.get(m.group().lower(), m.group()), query)
-
-
-def _fallback_search(queryset: QuerySet[Term], query: str) -> QuerySet[Term]:
-    matches = Q(title__icontains=query) | Q(aliases__icontains=query) | Q(summary__icontains=query)
-    relevance = Case(
-        When(title__iexact=query, then=Value(3.0)),
-        When(title__istartswith=query, then=Value(2.0)),
-        When(Q(title__icontains=query) | Q(aliases__icontains=query), then=Value(1.0)),
-        default=Value(0.5),
-    )
-    return queryset.filter(matches).annotate(relevance=relevance)
+    return engine.search(query, within=within, exact=exact)
 
 
 def letter_counts() -> list[dict]:
@@ -420,7 +316,11 @@ def with_readers_html(categories) -> list[Category]:
 def count_of(queryset: QuerySet) -> int:
     """The number of rows, counted once per content change for each distinct filter."""
     unordered = queryset.order_by()
-    return per_generation("count", unordered.count, str(unordered.query))
+    try:
+        key = str(unordered.query)
+    except EmptyResultSet:  # a filter that can match nothing (pk__in=[])
+        return 0
+    return per_generation("count", unordered.count, key)
 
 
 @dataclass(frozen=True)

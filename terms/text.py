@@ -25,6 +25,8 @@ _SHOWN_AT_MOST = 40
 _MARKDOWN_SPECIALS = re.compile(r"[\\`*_{}\[\]()#+\-.!|]")
 # Control characters (C0, C1, DEL), and the line and paragraph separators.
 _CONTROL_CATEGORIES = {"Cc", "Zl", "Zp"}
+# Runs of anything but a letter or a digit (the underscore counts as a separator too).
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 def fill_term(template: str, title: str) -> str:
@@ -88,3 +90,12 @@ def one_line(text: str) -> str:
         " " if unicodedata.category(char) in _CONTROL_CATEGORIES else char for char in text
     )
     return " ".join(kept.split())
+
+
+def folded_words(text: str) -> str:
+    """``text`` as suggest-as-you-type compares it: accents dropped, case folded, and
+    anything but letters and digits (hyphens, dots, apostrophes) a single space, so
+    "Fine-Tuning", "fine tuning" and "FINE–TUNING" read the same: "fine tuning"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    letters = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(_NOT_WORD.split(letters)).strip()

@@ -20,6 +20,7 @@ from .jsonld import category_json_ld, term_json_ld
 from .markdown import plain_text
 from .models import Category, Term
 from .preview import previewed_term_id
+from .search import counting
 
 TERMS_PER_PAGE = 50
 SEARCH_MAX_LENGTH = 200
@@ -82,6 +83,10 @@ class GlossaryFilterForm(forms.Form):
             "or 0-9."
         },
     )
+    exact = forms.BooleanField(
+        required=False,
+        help_text="Search for the words exactly as typed, without correcting them.",
+    )
     page = forms.IntegerField(
         label="Page",
         required=False,
@@ -113,6 +118,7 @@ class GlossaryFilterForm(forms.Form):
             "letter": data.get("letter") or "",
             "category": data["category"].slug if data.get("category") else "",
             "q": data.get("q") or "",
+            "exact": "1" if data.get("q") and data.get("exact") else "",
         }
         return {name: value for name, value in chosen.items() if value}
 
@@ -145,7 +151,9 @@ def glossary_index(request):
         terms = terms.in_category(category)
     if query:
         terms = selectors.search_in_relevance_order(
-            query, within=terms if (letter or category) else None
+            query,
+            within=terms if (letter or category) else None,
+            exact=form.cleaned_data.get("exact", False),
         )
     paginator = Paginator(terms, TERMS_PER_PAGE)
     # Counted once per content change, as in the API: never a count of the table per view.
@@ -155,7 +163,7 @@ def glossary_index(request):
     except EmptyPage as error:
         raise Http404("There is no such page of the glossary.") from error
 
-    canonical = {k: v for k, v in filters.items() if k != "q"}
+    canonical = {k: v for k, v in filters.items() if k not in ("q", "exact")}
     if page.number > 1:
         canonical["page"] = page.number
     context["meta"].update(
@@ -171,9 +179,14 @@ def glossary_index(request):
         "letter": letter,
         "category": category,
         "query": query,
+        "corrected_to": terms.corrected_to if query else None,
+        "exact_query": urlencode({**filters, "q": query, "exact": "1"}) if query else "",
+        "closest": terms.closest_titles() if query and not paginator.count else [],
         # Search results change with every word typed: not pages to index.
         "noindex": bool(query),
     }
+    if query and counting.is_reader(request):
+        counting.record_search(query, paginator.count)
     return render(request, "terms/glossary_index.html", context)
 
 

@@ -10,6 +10,7 @@ from rest_framework.throttling import AnonRateThrottle
 
 from glossary_project.httpcache import schedule
 from terms.roles import ADVISORY_TEAM, EDITORS, PUBLISHERS
+from terms.search import counting
 
 from .factories import UserFactory
 from .helpers import processes, tcpproxy
@@ -71,6 +72,13 @@ def _forget_scheduled_changes():
     """Each process remembers the next scheduled change per content generation; a flushed
     database starts generations afresh, so a test starts with nothing remembered."""
     schedule.forget()
+
+
+@pytest.fixture(autouse=True)
+def _forget_search_counts():
+    """Searches are counted in a process-wide buffer that tests write when they ask
+    (SEARCH_COUNT_FLUSH_SECONDS=0): each test starts with nothing counted."""
+    counting.forget()
 
 
 @pytest.fixture

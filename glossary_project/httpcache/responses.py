@@ -20,7 +20,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe
 
 from ..headers import with_response_headers
-from . import schedule
+from . import hits, schedule
 from .generation import Generation, changed_in_this_transaction, resolve
 from .state import request_state
 from .throttle import count_request
@@ -33,8 +33,10 @@ CONDITIONAL_HEADERS = (
     "HTTP_IF_UNMODIFIED_SINCE",
 )
 
-# This process's most recent responses: key -> (body, headers, ETag, Last-Modified time).
-_recent: OrderedDict[str, tuple[bytes, dict, str | None, int | None]] = OrderedDict()
+# This process's most recent responses: key -> (body, headers, ETag, Last-Modified time,
+# the view's note for hit listeners: httpcache.hits). Entries stored before the note was
+# added have four items.
+_recent: OrderedDict[str, tuple[bytes, dict, str | None, int | None, object]] = OrderedDict()
 
 
 def answer_from_cache(request) -> HttpResponse | None:
@@ -73,6 +75,7 @@ def answer_from_cache(request) -> HttpResponse | None:
             return None
         remember(key, stored)
     state.cache = "hit"
+    hits.announce(request, stored[4] if len(stored) > 4 else None)
     return replay(request, stored)
 
 
@@ -83,7 +86,13 @@ def store(request, response) -> None:
         return
     headers = {name: value for name, value in response.items() if name != "Set-Cookie"}
     last_modified = parse_http_date_safe(headers.get("Last-Modified", ""))
-    stored = (response.content, headers, headers.get("ETag"), last_modified)
+    stored = (
+        response.content,
+        headers,
+        headers.get("ETag"),
+        last_modified,
+        hits.note_of(response),
+    )
     cache.set(key, stored, timeout=settings.CONTENT_CACHE_SECONDS)
     remember(key, stored)
 
@@ -137,7 +146,7 @@ def too_many_requests(request, seconds_left: int) -> HttpResponse:
 
 
 def replay(request, stored: tuple) -> HttpResponse:
-    content, headers, etag, last_modified = stored
+    content, headers, etag, last_modified = stored[:4]
     response = HttpResponse(content, headers=headers)
     if any(header in request.META for header in CONDITIONAL_HEADERS):
         return get_conditional_response(

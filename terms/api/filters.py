@@ -7,7 +7,8 @@ from django_filters.fields import IsoDateTimeField
 from rest_framework.exceptions import ValidationError
 
 from ..models import Category, Term
-from ..selectors import INDEX_LETTERS, search_in_relevance_order, search_terms
+from ..search import engine
+from ..selectors import INDEX_LETTERS
 
 ORDERINGS = {
     "title": [Lower("title")],
@@ -46,7 +47,7 @@ class UTCDateTimeFilter(filters.IsoDateTimeFilter):
 
 # Given, a parameter must say something: leave it out for all categories, letters, times
 # (an empty search, as from a search box left empty, is no search).
-NOT_EMPTY = ("category", "letter", "updated_since", "ordering")
+NOT_EMPTY = ("category", "letter", "search_exact", "updated_since", "ordering")
 
 
 class TermFilterForm(forms.Form):
@@ -71,9 +72,19 @@ class TermFilter(filters.FilterSet):
     search = filters.CharFilter(
         method="filter_search",
         max_length=SEARCH_MAX_LENGTH,
-        help_text="Words to find in titles, aliases, summaries and (on PostgreSQL) "
-        "definitions. Tolerates misspellings on PostgreSQL. Results come in relevance "
-        "order unless `ordering` says otherwise.",
+        help_text="Words to find in titles, aliases, summaries and definitions, by their "
+        "stem (plurals find the singular); every word must match. A word the glossary does "
+        "not use is corrected to the closest one it does (the response's "
+        "`search_corrected_to` then says what was searched for) or split in two "
+        "(finetuning: fine tuning). Results come in relevance order unless `ordering` "
+        "says otherwise.",
+    )
+    search_exact = filters.TypedChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        coerce=lambda value: value == "true",
+        method="filter_ordering",
+        help_text="true: search for the words exactly as given, without correcting them "
+        "(the link behind “search instead for …”).",
     )
     updated_since = UTCDateTimeFilter(
         field_name="updated_at",
@@ -89,28 +100,29 @@ class TermFilter(filters.FilterSet):
 
     class Meta:
         model = Term
-        fields = ["category", "letter", "search", "updated_since", "ordering"]
+        fields = ["category", "letter", "search", "search_exact", "updated_since", "ordering"]
         form = TermFilterForm
 
     def filter_search(self, queryset, name, value):
         return queryset  # applied last, in filter_queryset, with the ordering
 
     def filter_ordering(self, queryset, name, value):
-        return queryset  # applied last, in filter_queryset
+        return queryset  # applied last, in filter_queryset (search_exact too)
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         data = self.form.cleaned_data
         search = data.get("search")
         ordering = data.get("ordering") or ("relevance" if search else "title")
-        if ordering == "relevance" and not search:
-            ordering = "title"  # nothing to rank by
-        if search and ordering == "relevance":
-            narrowed = any(data.get(name) for name in NARROWING_FILTERS)
-            return search_in_relevance_order(search, within=queryset if narrowed else None)
-        if search:
-            queryset = search_terms(queryset, search)
-        return queryset.order_by(*ORDERINGS[ordering])
+        if not search:
+            return queryset.order_by(*ORDERINGS["title" if ordering == "relevance" else ordering])
+        narrowed = any(data.get(name) for name in NARROWING_FILTERS)
+        return engine.search(
+            search,
+            within=queryset if narrowed else None,
+            ordering=None if ordering == "relevance" else ORDERINGS[ordering],
+            exact=data.get("search_exact") or False,
+        )
 
 
 class StrictFilterBackend(filters.DjangoFilterBackend):

@@ -38,7 +38,28 @@ class GlossaryPagination(PageNumberPagination):
     def count(self, queryset) -> int:
         if isinstance(queryset, QuerySet):
             return count_of(queryset)
-        return queryset.count()  # a RankedSearch counts once per content change itself
+        return queryset.count()  # search results count once per content change themselves
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"] |= {
+            "search_corrected_to": {
+                "type": "string",
+                "nullable": True,
+                "description": "Only with `search`: the query actually run when words of "
+                "it were corrected (a misspelling, two words written as one), else null. "
+                "Show it as “Showing results for …”, and offer the words as typed with "
+                "`search_exact=true`.",
+                "example": "mechanistic interpretability",
+            },
+            "search_suggestions": {
+                "type": "array",
+                "items": schema["items"],
+                "description": "Only with `search`: when nothing was found, the terms whose "
+                "title or an alias is most like the query (at most 3), else empty.",
+            },
+        }
+        return paginated
 
     @staticmethod
     def _positive_int(request, name: str, default: int) -> int:

@@ -6,6 +6,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..jsonld import category_json_ld, term_json_ld
+from ..search.suggest import SUGGESTIONS_MAX
+from .filters import SEARCH_MAX_LENGTH
 
 
 def absolute(context, path: str) -> str:
@@ -219,3 +221,58 @@ class LetterSerializer(serializers.Serializer):
 
     def get_terms_url(self, row) -> str:
         return absolute(self.context, f"{reverse('api:term-list')}?letter={row['letter']}")
+
+
+class SuggestQuerySerializer(serializers.Serializer):
+    """The query string of /api/v1/suggest/ (DRF's CharField refuses a NUL character)."""
+
+    q = serializers.CharField(
+        max_length=SEARCH_MAX_LENGTH,
+        help_text="What the reader has typed so far, e.g. `mec`.",
+    )
+    limit = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=SUGGESTIONS_MAX,
+        default=SUGGESTIONS_MAX,
+        help_text=f"How many suggestions at most (1–{SUGGESTIONS_MAX}; {SUGGESTIONS_MAX} "
+        "when absent).",
+    )
+
+
+class SuggestionSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    slug = serializers.CharField()
+    matched_alias = serializers.CharField(
+        allow_null=True,
+        help_text="The alias the typed text matched, as written; null when it was the title.",
+    )
+    url = serializers.CharField(help_text="The term in the API.")
+    web_url = serializers.CharField(help_text="The term's public page.")
+
+
+class SuggestionsSerializer(serializers.Serializer):
+    """The answer of /api/v1/suggest/; written directly, as the term list is."""
+
+    query = serializers.CharField(
+        help_text="The text the suggestions are for, as received (spaces around it dropped)."
+    )
+    results = SuggestionSerializer(many=True)
+
+    def to_representation(self, answer) -> dict:
+        query, found = answer
+        api_base = absolute(self.context, reverse("api:term-list"))
+        web_base = absolute(self.context, reverse("terms:glossary_index"))
+        return {
+            "query": query,
+            "results": [
+                {
+                    "title": suggestion.title,
+                    "slug": suggestion.slug,
+                    "matched_alias": suggestion.matched_alias,
+                    "url": f"{api_base}{suggestion.slug}/",
+                    "web_url": f"{web_base}{suggestion.slug}/",
+                }
+                for suggestion in found
+            ],
+        }

@@ -12,4 +12,5 @@ router.register("categories", views.CategoryViewSet, basename="category")
 urlpatterns = [
     *router.urls,
     path("letters/", views.LettersView.as_view(), name="letters"),
+    path("suggest/", views.SuggestView.as_view(), name="suggest"),
 ]

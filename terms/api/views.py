@@ -17,9 +17,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from glossary_project.httpcache.generation import content_generation
+from glossary_project.httpcache.hits import attach_note
 
 from .. import selectors
 from ..preview import previewed_term_id
+from ..search import counting
+from ..search.engine import SearchResults
+from ..search.suggest import SUGGESTIONS_MAX, suggestions
 from .filters import (
     SEARCH_MAX_LENGTH,
     StrictFilterBackend,
@@ -32,6 +36,8 @@ from .serializers import (
     CategoryDetailSerializer,
     CategorySerializer,
     LetterSerializer,
+    SuggestionsSerializer,
+    SuggestQuerySerializer,
     TermDetailSerializer,
     TermListSerializer,
 )
@@ -144,6 +150,22 @@ class TermViewSet(PublicReadOnlyViewSet):
     def get_queryset(self):
         return selectors.term_list()
 
+    def list(self, request, *args, **kwargs):
+        found = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(found)
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        results = self.paginator.page.paginator.count
+        if isinstance(found, SearchResults):
+            closest = found.closest_titles() if results == 0 else []
+            response.data["search_corrected_to"] = found.corrected_to
+            response.data["search_suggestions"] = self.get_serializer(closest, many=True).data
+        search = request.query_params.get("search")
+        if search:  # counted as typed, with what the (corrected) search found
+            if counting.is_reader(request):
+                counting.record_search(search, results)
+            attach_note(response, counting.cache_note(search, results))
+        return response
+
     def retrieve(self, request, *args, **kwargs):
         slug, preview = kwargs["slug"], request.query_params.get("preview")
         preview_id = previewed_term_id(preview)
@@ -215,6 +237,45 @@ class LettersView(PublicContentMixin, APIView):
     def get(self, request):
         rows = selectors.letter_counts()
         return Response(LetterSerializer(rows, many=True, context={"request": request}).data)
+
+
+class SuggestView(PublicContentMixin, APIView):
+    action = "suggest"
+    query_parameters = ("format", "q", "limit")
+
+    @extend_schema(
+        summary="Suggest titles and aliases as a reader types",
+        description="Up to 8 published terms for the text typed so far: first those whose "
+        "title or an alias starts with it, then those whose words start with the words "
+        "typed, in order (`lang mod` finds Large Language Model), then those that contain "
+        "it. Case, accents and punctuation are ignored (`fine tun` finds Fine-Tuning). "
+        "Each term comes once, with the alias that matched (null for the title).",
+        parameters=[
+            OpenApiParameter(
+                "q",
+                {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": SEARCH_MAX_LENGTH,
+                    "pattern": NO_NUL,
+                },
+                required=True,
+                description=SuggestQuerySerializer().fields["q"].help_text,
+            ),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": SUGGESTIONS_MAX},
+                description=SuggestQuerySerializer().fields["limit"].help_text,
+            ),
+        ],
+        responses={200: SuggestionsSerializer, **ERRORS},
+    )
+    def get(self, request):
+        asked = SuggestQuerySerializer(data=request.query_params)
+        asked.is_valid(raise_exception=True)
+        query, limit = asked.validated_data["q"], asked.validated_data["limit"]
+        found = suggestions(query, limit=limit)
+        return Response(SuggestionsSerializer((query, found), context={"request": request}).data)
 
 
 class SchemaView(SpectacularAPIView):

@@ -156,6 +156,11 @@ def editors_dashboard(context) -> dict:
             for term in dashboard.recently_changed(entries)
         ],
         "recent_url": filtered(o=f"-{_column_number(term_admin, request, 'last_changed')}"),
+        "searches_url": (
+            reverse("admin:terms_searchcount_changelist")
+            if request.user.has_perm("terms.view_searchcount")
+            else None
+        ),
     }
 
 

@@ -7,7 +7,9 @@ from ..factories import TermFactory
 pytestmark = pytest.mark.django_db
 
 TERMS = "/api/v1/terms/"
-LIST_PARAMETERS = "category, format, letter, ordering, page, page_size, search, updated_since"
+LIST_PARAMETERS = (
+    "category, format, letter, ordering, page, page_size, search, search_exact, updated_since"
+)
 WHOLE_NUMBER = ["Must be a whole number, 1 or more."]
 NOT_EMPTY = "Must not be empty: leave the parameter out instead."
 

@@ -70,7 +70,11 @@ def test_a_filtered_list_runs_a_fixed_number_of_queries(
     for _ in range(25):
         rich_term(category, size=2)
 
-    assert queries_for(client, f"/api/v1/terms/{query}", django_assert_max_num_queries) <= 3
+    # A search also reads which of its words the published glossary uses (SQLite: its
+    # lexicon, into memory once per content change; PostgreSQL: a lookup by index) and
+    # loads the ranked page's terms after ranking their ids.
+    most = 4 if query.startswith("?search") else 3
+    assert queries_for(client, f"/api/v1/terms/{query}", django_assert_max_num_queries) <= most
 
 
 def test_a_term_page_runs_as_many_queries_whatever_its_size(client, django_assert_max_num_queries):

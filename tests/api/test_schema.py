@@ -11,6 +11,7 @@ CONTENT_PATHS = [
     "/api/v1/categories/",
     "/api/v1/categories/{slug}/",
     "/api/v1/letters/",
+    "/api/v1/suggest/",
 ]
 INQUIRY_METHODS = {
     "/api/v1/inquiries/": {"get", "post"},
@@ -51,6 +52,7 @@ def test_the_term_list_documents_its_filters_and_pagination(schema):
         "category",
         "letter",
         "search",
+        "search_exact",
         "updated_since",
         "ordering",
         "page",
@@ -78,8 +80,13 @@ def test_the_term_list_documents_its_page_shape_and_errors(schema):
     assert {"200", "400", "404", "429"} <= set(responses)
     page_ref = responses["200"]["content"]["application/json"]["schema"]["$ref"]
     page = schema["components"]["schemas"][page_ref.rsplit("/", 1)[-1]]
-    assert set(page["properties"]) == {"count", "next", "previous", "results"}
+    assert set(page["properties"]) == {
+        *("count", "next", "previous", "results"),
+        *("search_corrected_to", "search_suggestions"),  # with `search` only
+    }
+    assert page["required"] == ["count", "results"]
     item_ref = page["properties"]["results"]["items"]["$ref"]
+    assert page["properties"]["search_suggestions"]["items"]["$ref"] == item_ref
     item = schema["components"]["schemas"][item_ref.rsplit("/", 1)[-1]]
     assert set(item["properties"]) == {
         *("slug", "title", "aliases", "summary", "category", "in_development", "updated_at"),
@@ -100,6 +107,22 @@ def test_the_term_page_documents_every_field(schema):
     assert "404" in responses
 
 
+def test_suggest_documents_its_parameters_and_answer(schema):
+    operation = schema["paths"]["/api/v1/suggest/"]["get"]
+    documented = parameters(operation)
+    assert set(documented) == {"q", "limit"}
+    assert documented["q"]["required"] is True
+    assert documented["q"]["schema"]["maxLength"] == 200
+    assert documented["limit"]["schema"]["maximum"] == 8
+    assert "starts with" in operation["description"]
+    answer_ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    answer = schema["components"]["schemas"][answer_ref.rsplit("/", 1)[-1]]
+    assert set(answer["properties"]) == {"query", "results"}
+    item_ref = answer["properties"]["results"]["items"]["$ref"]
+    item = schema["components"]["schemas"][item_ref.rsplit("/", 1)[-1]]
+    assert set(item["properties"]) == {"title", "slug", "matched_alias", "url", "web_url"}
+
+
 def test_the_interactive_docs_open(client):
     response = client.get("/api/docs/")
     assert response.status_code == 200
@@ -114,6 +137,7 @@ PUBLIC = [
     ("/api/v1/categories/", "get"),
     ("/api/v1/categories/{slug}/", "get"),
     ("/api/v1/letters/", "get"),
+    ("/api/v1/suggest/", "get"),
     ("/api/v1/inquiries/", "post"),
     ("/api/v1/inquiries/form/", "get"),
 ]

@@ -1,7 +1,35 @@
 """Reading a server-rendered page the way a reader or a crawler does."""
 
 import json
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
+
+VOID_ELEMENTS = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
+
+
+@dataclass
+class Element:
+    """An element with a class: its text as read (white space collapsed) and its links."""
+
+    text: str = ""
+    hrefs: list[str] = field(default_factory=list)
+
+    def read(self) -> str:
+        return " ".join(self.text.split())
 
 
 class Page(HTMLParser):
@@ -17,6 +45,8 @@ class Page(HTMLParser):
         self.json_ld: list[str] = []
         self.tags: list[str] = []
         self.canonical = None
+        self.by_class: dict[str, list[Element]] = {}
+        self._open: list[tuple[str, list[str], Element]] = []
         self._heading = None
         self._script = None
         self.feed(html)
@@ -24,6 +54,11 @@ class Page(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         self.tags.append(tag)
+        if tag == "a":
+            for _tag, _classes, element in self._open:
+                element.hrefs.append(attrs.get("href"))
+        if tag not in VOID_ELEMENTS:
+            self._open.append((tag, (attrs.get("class") or "").split(), Element()))
         if tag in {"h1", "h2", "h3"}:
             self._heading = [tag, ""]
         elif tag == "meta":
@@ -40,6 +75,12 @@ class Page(HTMLParser):
             self._script = [attrs.get("type"), ""]
 
     def handle_endtag(self, tag):
+        while self._open and tag in (open_tag for open_tag, _c, _e in self._open):
+            open_tag, classes, element = self._open.pop()
+            for name in classes:
+                self.by_class.setdefault(name, []).append(element)
+            if open_tag == tag:
+                break
         if self._heading and tag == self._heading[0]:
             self.headings.append((tag, " ".join(self._heading[1].split())))
             self._heading = None
@@ -49,6 +90,8 @@ class Page(HTMLParser):
             self._script = None
 
     def handle_data(self, data):
+        for _tag, _classes, element in self._open:
+            element.text += data
         if self._heading:
             self._heading[1] += data
         if self._script:
