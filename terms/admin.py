@@ -19,6 +19,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -60,6 +61,7 @@ from .preview import preview_url
 from .revisions import record_revision
 from .schedules import schedule_record
 from .search import admin as _search_report  # noqa: F401 - registers the Searches report
+from .search.related import related_suggestions
 from .services import (
     may_publish,
     revision_restore,
@@ -421,7 +423,13 @@ class TermAdmin(AuditedDeleteAdmin):
     search_help_text = _("Search titles, aliases and summaries.")
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["category", "related"]
-    readonly_fields = ["created_at", "updated_at", "reviewed_at", "preview_link"]
+    readonly_fields = [
+        "created_at",
+        "updated_at",
+        "reviewed_at",
+        "preview_link",
+        "suggested_related",
+    ]
     inlines = [KeyConsiderationInline, TermFAQInline, TermReferenceInline]
     change_form_template = "admin/terms/term/change_form.html"
     actions = ["publish_selected", "archive_selected", "mark_reviewed_selected"]
@@ -429,7 +437,7 @@ class TermAdmin(AuditedDeleteAdmin):
     list_per_page = 50
 
     class Media:
-        js = ["terms/unsaved-changes.js"]
+        js = ["terms/unsaved-changes.js", "terms/related-suggestions.js"]
 
     fieldsets = [
         (
@@ -447,7 +455,7 @@ class TermAdmin(AuditedDeleteAdmin):
             },
         ),
         (_("Content"), {"fields": ["summary", "definition", "why_it_matters"]}),
-        (_("Related terms"), {"fields": ["related"]}),
+        (_("Related terms"), {"fields": ["related", "suggested_related"]}),
         (
             _("Schedule"),
             {
@@ -559,6 +567,30 @@ class TermAdmin(AuditedDeleteAdmin):
             format_html('<div class="completeness-gaps">{} {}</div>', _("Missing:"), gaps)
             if term.completeness_score < PART_TOTAL
             else "",
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        """Suggested related terms only for those who may change the term: they are
+        there to be added to it."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+
+        def without(fields):
+            return [field for field in fields if field != "suggested_related"]
+
+        return [
+            (name, {**options, "fields": without(options["fields"])}) for name, options in fieldsets
+        ]
+
+    @admin.display(description=_("suggested related terms"))
+    def suggested_related(self, term):
+        """Published entries whose text is like the term's saved text, each with an "Add"
+        button (static/terms/related-suggestions.js) that puts it in the field above."""
+        saved = term.pk is not None
+        return render_to_string(
+            "admin/terms/term/related_suggestions.html",
+            {"saved": saved, "suggestions": related_suggestions(term) if saved else []},
         )
 
     @admin.display(description=_("preview link"))

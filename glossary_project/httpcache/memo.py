@@ -20,6 +20,8 @@ from .generation import changed_in_this_transaction, content_generation
 T = TypeVar("T")
 
 _recent: OrderedDict[str, bytes] = OrderedDict()
+_read_only: OrderedDict[str, object] = OrderedDict()
+READ_ONLY_KEPT = 4
 
 
 def per_generation(name: str, compute: Callable[[], T], *parts: str) -> T:
@@ -28,8 +30,7 @@ def per_generation(name: str, compute: Callable[[], T], *parts: str) -> T:
     generation = content_generation()
     if generation is None:
         return compute()
-    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
-    key = f"glossary:{generation.key}:{name}:{digest}"
+    key = _key(generation.key, name, parts)
     kept = _recent.get(key)
     if kept is not None:
         return pickle.loads(kept)  # noqa: S301 - written by this process, just below
@@ -48,3 +49,31 @@ def _remember(key: str, value: bytes) -> None:
     _recent.move_to_end(key)
     while len(_recent) > settings.API_RECENT_RESPONSES:
         _recent.popitem(last=False)
+
+
+def per_generation_read_only(name: str, compute: Callable[[], T], *parts: str) -> T:
+    """``per_generation`` for a large value that no caller changes (a search index): this
+    process keeps the value itself, not a pickle, and hands every caller the same object,
+    since unpickling it would cost more than most uses of it. Only the latest few."""
+    generation = content_generation()
+    if generation is None:
+        return compute()
+    key = _key(generation.key, name, parts)
+    kept = _read_only.get(key)
+    if kept is not None:
+        return kept
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        if changed_in_this_transaction():
+            return value
+        cache.set(key, value, timeout=settings.CONTENT_CACHE_SECONDS)
+    _read_only[key] = value
+    while len(_read_only) > READ_ONLY_KEPT:
+        _read_only.popitem(last=False)
+    return value
+
+
+def _key(generation: str, name: str, parts: tuple[str, ...]) -> str:
+    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+    return f"glossary:{generation}:{name}:{digest}"

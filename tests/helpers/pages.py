@@ -33,13 +33,15 @@ class Element:
 
 
 class Page(HTMLParser):
-    """What a reader (or a crawler) finds in a page: headings, metadata, JSON-LD, links."""
+    """What a reader (or a crawler) finds in a page: headings, metadata, JSON-LD, links,
+    buttons (each element's attributes)."""
 
     def __init__(self, html: str):
         super().__init__()
         self.headings: list[tuple[str, str]] = []
         self.meta: dict[str, str] = {}
         self.links: list[dict] = []
+        self.buttons: list[dict] = []
         self.json_ld: list[str] = []
         self.tags: list[str] = []
         self.canonical = None
@@ -67,6 +69,8 @@ class Page(HTMLParser):
             self.canonical = attrs["href"]
         elif tag == "a":
             self.links.append(attrs)
+        elif tag == "button":
+            self.buttons.append(attrs)
         elif tag == "script":
             self._script = [attrs.get("type"), ""]
 
