@@ -74,6 +74,27 @@ def per_generation_read_only(name: str, compute: Callable[[], T], *parts: str) -
     return value
 
 
+_in_process: dict[str, tuple[int, object]] = {}
+
+
+def per_content_change_in_process(name: str, compute: Callable[[], T]) -> T:
+    """``compute()`` once per content change, kept in this process's memory only (never
+    the shared cache: a value that is cheaper to build than to move, such as a search
+    lexicon's trigram index), one value per name, every caller the same object. Computed
+    on every call when the content generation is unknown, or inside a transaction that
+    changed content. Keyed by the database's generation alone: what a process keeps
+    cannot be lost with the shared cache, so its epoch does not matter here."""
+    generation = content_generation()
+    if generation is None or not generation.value or changed_in_this_transaction():
+        return compute()
+    kept = _in_process.get(name)
+    if kept is not None and kept[0] == generation.value:
+        return kept[1]
+    value = compute()
+    _in_process[name] = (generation.value, value)
+    return value
+
+
 def _key(generation: str, name: str, parts: tuple[str, ...]) -> str:
     digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
     return f"glossary:{generation}:{name}:{digest}"

@@ -32,8 +32,7 @@ from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 
-from glossary_project.httpcache.generation import content_generation
-from glossary_project.httpcache.memo import per_generation
+from glossary_project.httpcache.memo import per_content_change_in_process, per_generation
 
 from ..models import Term, TermSearch
 
@@ -511,7 +510,7 @@ class SqliteSearch:
                 cursor.execute("SELECT term, doc FROM terms_term_words_vocab")
                 return TrigramIndex(dict(cursor.fetchall()))
 
-        return _per_process("lexicon", read)
+        return per_content_change_in_process("lexicon", read)
 
     def closest_titles(self, query: str, limit: int) -> list[Term]:
         grams = trigrams(query)
@@ -528,34 +527,13 @@ class SqliteSearch:
             ]
 
         best: dict[int, float] = {}
-        for pk, name_grams in _per_process("titles", read):
+        for pk, name_grams in per_content_change_in_process("titles", read):
             score = similarity(grams, name_grams)
             if score >= SIMILARITY_THRESHOLD / 1.5 and score > best.get(pk, 0.0):
                 best[pk] = score
         terms = _term_list().in_bulk(list(best))
         ranked = sorted(best, key=lambda pk: (-best[pk], terms[pk].title.lower()))
         return [terms[pk] for pk in ranked[:limit]]
-
-
-_process_memo: dict[str, tuple[object, object]] = {}
-
-
-def _per_process(name: str, compute):
-    """``compute()`` once per content change in this process (every call when the content
-    generation is unknown, or inside a transaction that changed content). Keyed by the
-    database's generation alone: unlike the shared cache's values, what this process keeps
-    cannot be lost with the cache or outlive a change of content."""
-    from glossary_project.httpcache.generation import changed_in_this_transaction
-
-    generation = content_generation()
-    if generation is None or not generation.value or changed_in_this_transaction():
-        return compute()
-    kept = _process_memo.get(name)
-    if kept is not None and kept[0] == generation.value:
-        return kept[1]
-    value = compute()
-    _process_memo[name] = (generation.value, value)
-    return value
 
 
 def _backend():
