@@ -48,6 +48,7 @@ class UTCDateTimeFilter(filters.IsoDateTimeFilter):
 # Given, a parameter must say something: leave it out for all categories, letters, times
 # (an empty search, as from a search box left empty, is no search).
 NOT_EMPTY = ("category", "letter", "search_exact", "updated_since", "ordering")
+NOT_EMPTY_MESSAGE = "Must not be empty: leave the parameter out instead."
 
 
 class TermFilterForm(forms.Form):
@@ -55,7 +56,7 @@ class TermFilterForm(forms.Form):
         cleaned = super().clean()
         for name in NOT_EMPTY:
             if name in self.data and not self.data[name].strip() and name not in self.errors:
-                self.add_error(name, "Must not be empty: leave the parameter out instead.")
+                self.add_error(name, NOT_EMPTY_MESSAGE)
         return cleaned
 
 
@@ -82,7 +83,7 @@ class TermFilter(filters.FilterSet):
     search_exact = filters.TypedChoiceFilter(
         choices=[("true", "true"), ("false", "false")],
         coerce=lambda value: value == "true",
-        method="filter_ordering",
+        method="filter_search_exact",
         help_text="true: search for the words exactly as given, without correcting them "
         "(the link behind “search instead for …”).",
     )
@@ -107,7 +108,10 @@ class TermFilter(filters.FilterSet):
         return queryset  # applied last, in filter_queryset, with the ordering
 
     def filter_ordering(self, queryset, name, value):
-        return queryset  # applied last, in filter_queryset (search_exact too)
+        return queryset  # applied last, in filter_queryset
+
+    def filter_search_exact(self, queryset, name, value: bool):
+        return queryset  # read with the search, in filter_queryset (typed for the schema)
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

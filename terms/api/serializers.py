@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from ..jsonld import category_json_ld, term_json_ld
 from ..search.suggest import SUGGESTIONS_MAX
-from .filters import SEARCH_MAX_LENGTH
+from .filters import NOT_EMPTY_MESSAGE, SEARCH_MAX_LENGTH
 
 
 def absolute(context, path: str) -> str:
@@ -238,6 +238,13 @@ class SuggestQuerySerializer(serializers.Serializer):
         help_text=f"How many suggestions at most (1–{SUGGESTIONS_MAX}; {SUGGESTIONS_MAX} "
         "when absent).",
     )
+
+    def validate(self, attrs):
+        # Given empty, DRF would take the default: a parameter given must say something,
+        # as the term list's filters require.
+        if not str(self.initial_data.get("limit", "x")).strip():
+            raise serializers.ValidationError({"limit": [NOT_EMPTY_MESSAGE]})
+        return attrs
 
 
 class SuggestionSerializer(serializers.Serializer):

@@ -115,6 +115,11 @@ class PublicReadOnlyViewSet(
                 description=TermFilter.base_filters["search"].extra["help_text"],
             ),
             OpenApiParameter(
+                "search_exact",
+                {"type": "boolean"},
+                description=TermFilter.base_filters["search_exact"].extra["help_text"],
+            ),
+            OpenApiParameter(
                 "category",
                 {"type": "string", "minLength": 1, "pattern": SLUG},
                 description=TermFilter.base_filters["category"].extra["help_text"],

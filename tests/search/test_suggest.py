@@ -175,6 +175,7 @@ def test_text_with_no_letter_or_digit_suggests_nothing(client):
         ({"q": "mec", "limit": "0"}, "limit"),
         ({"q": "mec", "limit": "9"}, "limit"),
         ({"q": "mec", "limit": "many"}, "limit"),
+        ({"q": "mec", "limit": ""}, "limit"),
         ({"q": "mec", "search": "mec"}, "search"),
     ],
 )
