@@ -13,13 +13,14 @@ suggested in the first of three groups it belongs to, best first:
 Within a group names come in the byte order of their folded words, so a shorter name
 comes before the longer ones it starts ("ai" before "ai safety" before "aircraft"). A
 term is suggested once, for its first name found; ``matched_alias`` says which alias that
-was (None for the title).
+was (None for the title, and when the title matches as well).
 
 The names are TermName's rows (kept by Term.save() for every entry, never for a working
 copy), read with the indexes of migration 0022; a name is suggested only while its term
 is published (Term.objects.published()).
 """
 
+import re
 from dataclasses import dataclass
 
 from django.db import connection
@@ -76,7 +77,25 @@ def suggestions(query: str, *, limit: int = SUGGESTIONS_MAX) -> list[Suggestion]
     for shape in (_starting, _otherwise):
         if len(found) < limit:
             _take(shape, texts, found, limit)
-    return list(found.values())
+    # An alias is named only when it matched better than the title: "mec" is the start
+    # of the title Mechanistic Interpretability as much as of its alias "mech interp".
+    return [
+        Suggestion(each.title, each.slug, None)
+        if each.matched_alias and _group(each.title, typed) <= _group(each.matched_alias, typed)
+        else each
+        for each in found.values()
+    ]
+
+
+def _group(name: str, typed: str) -> int:
+    """Which of the module docstring's groups ``name`` is in for ``typed`` (4: none)."""
+    folded = folded_words(name)
+    if folded.startswith(typed):
+        return 1
+    words = [re.escape(word) for word in typed.split(" ")]
+    if re.match(r"(.* )?" + r".* ".join(words), folded):
+        return 2
+    return 3 if typed.replace(" ", "") in folded.replace(" ", "") else 4
 
 
 def _starting(text):

@@ -85,6 +85,18 @@ def test_a_suggestion_names_the_alias_that_matched_and_links_the_term(client):
     ]
 
 
+def test_an_alias_is_named_only_when_it_matched_better_than_the_title(client):
+    TermFactory(title="Mechanistic Interpretability", aliases="mech interp\nMI")
+
+    def matched(query):
+        [result] = client.get(SUGGEST, {"q": query}).json()["results"]
+        return result["matched_alias"]
+
+    assert matched("mec") is None  # the title starts with it too
+    assert matched("mech int") == "mech interp"  # only the alias starts with it
+    assert matched("interp") is None  # a word of both
+
+
 def test_a_term_is_suggested_once_even_when_its_title_and_aliases_all_match(client):
     TermFactory(title="Token", aliases="Tokens\nTokenisation\nTokenization")
     TermFactory(title="Tokenizer Drift")
