@@ -22,14 +22,50 @@ class Command(BaseCommand):
     def handle(self, *args, file, dry_run, **options):
         data = self.read(file)
         try:
-            report = glossary_import(data=data, dry_run=dry_run)
+            report = glossary_import(
+                data=data, dry_run=dry_run, progress=self.progress(options["verbosity"])
+            )
         except GlossaryImportError as error:
+            self.end_progress_line()
             for problem in error.report.errors:
                 self.stderr.write(self.style.ERROR(str(problem)))
             raise CommandError(str(error)) from error
+        self.end_progress_line()
         if options["verbosity"] >= 1:
             prefix = "Dry run, nothing stored. Would have: " if dry_run else ""
             self.stdout.write(self.style.SUCCESS(prefix + report.summary() + "."))
+
+    def progress(self, verbosity: int):
+        """Report "validated N/M records" and "written N/M terms" on stderr: rewritten in
+        place on a terminal, every tenth of the way (and at the end) otherwise."""
+        self.in_place = False
+        if verbosity == 0:
+            return None
+        on_terminal = self.stderr.isatty()
+        nouns = {"validated": "records", "written": "terms"}
+        last_shown: dict[str, int] = {}
+
+        def show(stage: str, done: int, total: int) -> None:
+            step = max(total // (1000 if on_terminal else 10), 1)
+            if done != total and done - last_shown.get(stage, -step) < step:
+                return
+            last_shown[stage] = done
+            line = f"{stage} {done}/{total} {nouns[stage]}"
+            if on_terminal:
+                self.stderr.write(f"\r{line}\033[K", ending="")
+                self.stderr.flush()
+                self.in_place = done != total
+                if done == total:
+                    self.stderr.write("")
+            else:
+                self.stderr.write(line)
+
+        return show
+
+    def end_progress_line(self):
+        if getattr(self, "in_place", False):
+            self.stderr.write("")
+            self.in_place = False
 
     def read(self, file):
         try:

@@ -1,0 +1,132 @@
+"""The import validates the whole file before it writes anything (issue 13)."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from terms.models import AuditEntry, Category, Reference, Term, TermRevision
+from tests.factories import TermFactory
+from tests.helpers.glossary_files import glossary_file, import_problems, term_record
+
+pytestmark = pytest.mark.django_db
+
+LONG_SUMMARY = "s" * 304
+
+
+def many_terms(count, **bad_at):
+    """``count`` valid terms; ``bad_at`` maps a position to the fields that spoil it."""
+    return [
+        term_record(f"term-{number}", f"Term {number}", **bad_at.get(f"at_{number}", {}))
+        for number in range(1, count + 1)
+    ]
+
+
+def writes_in(queries):
+    return [
+        query["sql"]
+        for query in queries
+        if query["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
+
+
+def test_bad_records_first_and_last_are_all_reported_and_nothing_is_written():
+    terms = many_terms(
+        30, at_1={"summary": LONG_SUMMARY}, at_15={"status": "live"}, at_30={"summry": "typo"}
+    )
+
+    problems = import_problems(glossary_file(*terms))
+
+    assert set(problems) == {
+        ("term", "term-1", "summary"),
+        ("term", "term-15", "status"),
+        ("term", "term-30", "summry"),
+    }
+    assert problems[("term", "term-1", "summary")] == [
+        "Ensure this value has at most 300 characters (it has 304)."
+    ]
+    assert (Term.objects.count(), Category.objects.count(), Reference.objects.count()) == (0, 0, 0)
+    assert (TermRevision.objects.count(), AuditEntry.objects.count()) == (0, 0)
+
+
+def test_a_bad_record_late_in_the_file_is_found_before_any_row_is_written():
+    terms = many_terms(40, at_40={"summary": LONG_SUMMARY})
+
+    with CaptureQueriesContext(connection) as queries:
+        problems = import_problems(glossary_file(*terms))
+
+    assert list(problems) == [("term", "term-40", "summary")]
+    assert writes_in(queries) == []
+
+
+def test_validating_reads_the_same_few_queries_however_many_records_the_file_has():
+    TermFactory(slug="stored", title="Stored")
+
+    def queries_to_refuse(count):
+        terms = many_terms(count, **{f"at_{count}": {"summary": LONG_SUMMARY}})
+        with CaptureQueriesContext(connection) as queries:
+            import_problems(glossary_file(*terms))
+        return len(queries)
+
+    assert queries_to_refuse(50) == queries_to_refuse(2)
+
+
+def test_a_clash_with_a_term_earlier_in_the_file_is_reported_with_the_other_bad_records():
+    problems = import_problems(
+        glossary_file(
+            term_record("red-teaming", "Red Teaming"),
+            term_record("again", "red  teaming"),
+            term_record("alias-clash", "Other", aliases=["Red Teaming"]),
+            term_record("long", "Long", summary=LONG_SUMMARY),
+        )
+    )
+
+    assert problems == {
+        ("term", "again", "title"): ["Another term already has this title."],
+        ("term", "alias-clash", "aliases"): [
+            "“Red Teaming” already names another term: “Red Teaming”."
+        ],
+        ("term", "long", "summary"): ["Ensure this value has at most 300 characters (it has 304)."],
+    }
+
+
+def write_file(tmp_path, data):
+    path = tmp_path / "glossary.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return str(path)
+
+
+def test_import_command_shows_records_validated_and_terms_written(tmp_path):
+    path = write_file(tmp_path, glossary_file(*many_terms(3)))
+    err = StringIO()
+
+    call_command("import_glossary", path, stdout=StringIO(), stderr=err, no_color=True)
+
+    lines = err.getvalue().splitlines()
+    assert "validated 5/5 records" in lines
+    assert lines[-1] == "written 3/3 terms"
+
+
+def test_import_command_refusing_a_file_shows_validation_then_every_problem(tmp_path):
+    path = write_file(tmp_path, glossary_file(*many_terms(3, at_3={"summary": LONG_SUMMARY})))
+    err = StringIO()
+
+    with pytest.raises(CommandError, match=r"1 problem\(s\) .* nothing stored"):
+        call_command("import_glossary", path, stderr=err, no_color=True)
+
+    assert err.getvalue().splitlines()[-2:] == [
+        "validated 5/5 records",
+        "term term-3: summary: Ensure this value has at most 300 characters (it has 304).",
+    ]
+
+
+def test_import_command_at_verbosity_0_shows_no_progress(tmp_path):
+    path = write_file(tmp_path, glossary_file(*many_terms(3)))
+    err = StringIO()
+
+    call_command("import_glossary", path, verbosity=0, stdout=StringIO(), stderr=err)
+
+    assert err.getvalue() == ""
