@@ -30,9 +30,6 @@ from .records import (
     RecordChecks,
 )
 
-# Relations the model checks by query; the validation pass resolves them from its lookups.
-_RELATIONS = ("category", "term", "draft_of", "reference")
-
 
 class GlossaryValidator(RecordChecks):
     def __init__(self, report: ImportReport):
@@ -114,16 +111,14 @@ class GlossaryValidator(RecordChecks):
             self.step()
         return len(self.report.errors) == errors_before
 
-    def model_fields(self, kind: str, identity: str, instance, given, *, prefix: str = "") -> None:
-        """The model's own field checks (lengths, choices, validators) on fields the file
-        gives (every field of a new row), as full_clean() would report them."""
-        names = {field.name for field in instance._meta.concrete_fields}
-        exclude = [*_RELATIONS, *(names - set(given))] if given is not None else [*_RELATIONS]
-        try:
-            instance.clean_fields(exclude=exclude)
-        except ValidationError as error:
-            for name, messages in error.message_dict.items():
-                for message in messages:
+    def model_fields(self, kind: str, identity: str, model, values: dict, *, prefix="") -> None:
+        """The model's own checks of each field the file gives (lengths, choices,
+        validators), worded as full_clean() words them; no instance, no query."""
+        for name, value in values.items():
+            try:
+                model._meta.get_field(name).clean(value, None)
+            except ValidationError as error:
+                for message in error.messages:
                     self.error(kind, identity, f"{prefix}{name}", message)
 
     def links(self, kind: str, identity: str, where: str, text: str | None) -> None:
@@ -149,10 +144,9 @@ class GlossaryValidator(RecordChecks):
         if len(self.report.errors) > errors_before:
             return
         values = {"name": name} | ({"description": description} if description is not None else {})
-        given = None if slug not in self.category_slugs else {"slug", *values}
-        self.model_fields(kind, slug, Category(slug=slug, **values), given)
+        self.model_fields(kind, slug, Category, {"slug": slug, **values})
         for question, answer in faqs or []:
-            self.model_fields(kind, slug, FAQ(question=question, answer=answer), None)
+            self.model_fields(kind, slug, FAQ, {"question": question, "answer": answer})
 
     def reference(self, record: dict, key: str) -> None:
         kind, errors_before = "reference", len(self.report.errors)
@@ -160,8 +154,7 @@ class GlossaryValidator(RecordChecks):
         values = self.reference_values(kind, key, record)
         if len(self.report.errors) > errors_before:
             return
-        given = None if key not in self.reference_keys else {"key", *values}
-        self.model_fields(kind, key, Reference(key=key, **values), given)
+        self.model_fields(kind, key, Reference, {"key": key, **values})
         url = values.get("url")
         if url and url in self.reference_by_url and self.reference_by_url[url][0] != key:
             self.error(kind, key, "url", _duplicate_url(self.reference_by_url[url][1]))
@@ -225,11 +218,11 @@ class GlossaryValidator(RecordChecks):
         if merged.get("status") == Term.Status.SCHEDULED and merged.get("go_live_at") is None:
             self.error(kind, slug, "go_live_at", "is required when the status is scheduled")
             return
-        term = Term(slug=slug, **wanted)
+        term = Term(title=merged.get("title", ""))
         if aliases is not None:
             term.set_aliases(aliases)
-        given = None if stored is None else {"slug", *wanted, *(["aliases"] if aliases else [])}
-        self.model_fields(kind, slug, term, given)
+            wanted["aliases"] = term.aliases
+        self.model_fields(kind, slug, Term, {"slug": slug, **wanted})
         self.term_clean(slug, term, stored, merged, aliases)
 
     def term_clean(self, slug: str, term: Term, stored, merged: dict, aliases) -> None:
@@ -294,9 +287,9 @@ class GlossaryValidator(RecordChecks):
         self.references(record, slug)
         self.related(record, slug)
         for text in considerations or []:
-            self.model_fields(kind, slug, KeyConsideration(text=text), None)
+            self.model_fields(kind, slug, KeyConsideration, {"text": text})
         for question, answer in faqs or []:
-            self.model_fields(kind, slug, FAQ(question=question, answer=answer), None)
+            self.model_fields(kind, slug, FAQ, {"question": question, "answer": answer})
 
     def references(self, record: dict, slug: str) -> None:
         items = record.get("references")
@@ -340,7 +333,7 @@ class GlossaryValidator(RecordChecks):
             return self.reference_by_url[url][0]
         if (title, year) in self.reference_by_title_year:
             return self.reference_by_title_year[(title, year)]
-        self.model_fields("term", slug, Reference(key="new", **values), None, prefix=f"{where}.")
+        self.model_fields("term", slug, Reference, values, prefix=f"{where}.")
         if len(self.report.errors) > errors_before:
             return None
         identity = ("created by", slug, where)
