@@ -83,7 +83,8 @@ class GlossaryValidator(RecordChecks):
                 self.name_owner[key] = slug_for_pk[term_id]
                 self.names_of.setdefault(slug_for_pk[term_id], set()).add(key)
         self.title_for_slug = title_for_slug
-        self.category_slugs = set(Category.objects.values_list("slug", flat=True))
+        self.category_for_name = dict(Category.objects.values_list("name", "slug"))
+        self.category_slugs = set(self.category_for_name.values())
         self.reference_keys: set[str] = set()
         self.reference_by_url: dict[str, tuple[Any, str]] = {}
         self.reference_by_title_year: dict[tuple, Any] = {}
@@ -145,6 +146,14 @@ class GlossaryValidator(RecordChecks):
             return
         values = {"name": name} | ({"description": description} if description is not None else {})
         self.model_fields(kind, slug, Category, {"slug": slug, **values})
+        if self.category_for_name.get(name, slug) != slug:
+            taken = Category(name=name).unique_error_message(Category, ("name",))
+            self.error(kind, slug, "name", taken.messages[0])
+        elif len(self.report.errors) == errors_before:  # written: renamed, its old name free
+            self.category_for_name = {
+                other: owner for other, owner in self.category_for_name.items() if owner != slug
+            }
+            self.category_for_name[name] = slug
         for question, answer in faqs or []:
             self.model_fields(kind, slug, FAQ, {"question": question, "answer": answer})
 
@@ -223,12 +232,13 @@ class GlossaryValidator(RecordChecks):
             term.set_aliases(aliases)
             wanted["aliases"] = term.aliases
         self.model_fields(kind, slug, Term, {"slug": slug, **wanted})
-        self.term_clean(slug, term, stored, merged, aliases)
+        self.term_clean(slug, term, merged, aliases)
+        if len(self.report.errors) == errors_before:
+            self.names_written(slug, term, stored, merged, aliases)
 
-    def term_clean(self, slug: str, term: Term, stored, merged: dict, aliases) -> None:
+    def term_clean(self, slug: str, term: Term, merged: dict, aliases) -> None:
         """Term.clean()'s checks of names and definition, against the names stored and
         those of the file's terms before this one (written before it)."""
-        errors_before = len(self.report.errors)
         title = merged.get("title", "")
         if has_control_characters(title):
             self.error("term", slug, "title", _("The title cannot contain control characters."))
@@ -253,9 +263,11 @@ class GlossaryValidator(RecordChecks):
         if published and not merged.get("definition", "").strip():
             message = _("A published term needs a definition. Write one, or keep it as a draft.")
             self.error("term", slug, "definition", message)
-        if len(self.report.errors) > errors_before:
-            return
-        # Written: its names are now the ones later terms are checked against.
+
+    def names_written(self, slug: str, term: Term, stored, merged: dict, aliases) -> None:
+        """A term the write pass would write: its names are the ones later terms meet."""
+        title = merged.get("title", "")
+        names = [title, *term.alias_list] if aliases is not None else [title]
         if aliases is not None or stored is None:
             for key in self.names_of.pop(slug, set()):
                 self.name_owner.pop(key, None)

@@ -5,11 +5,14 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from terms.imports.records import ImportReport
+from terms.imports.validate import GlossaryValidator
+from terms.imports.write import GlossaryWriter
 from terms.models import AuditEntry, Category, Reference, Term, TermRevision
-from tests.factories import TermFactory
+from tests.factories import CategoryFactory, ReferenceFactory, TermFactory
 from tests.helpers.glossary_files import glossary_file, import_problems, term_record
 
 pytestmark = pytest.mark.django_db
@@ -93,6 +96,47 @@ def test_a_clash_with_a_term_earlier_in_the_file_is_reported_with_the_other_bad_
     }
 
 
+def errors_of(part, data):
+    report = ImportReport()
+    with transaction.atomic():
+        part(report).run(data)
+        transaction.set_rollback(True)
+    return {str(error) for error in report.errors}
+
+
+def test_the_validation_pass_finds_what_writing_the_file_would_refuse():
+    TermFactory(slug="stored", title="Stored Thing", aliases="old alias")
+    CategoryFactory(slug="other", name="Other")
+    ReferenceFactory(key="kept", title="Kept", url="https://kept.example/")
+    data = glossary_file(
+        term_record("red-teaming", "Red Teaming", summary=LONG_SUMMARY, aliases=["a" * 250]),
+        term_record("same-title", "RED TEAMING"),
+        term_record("stored-title", "stored thing"),
+        term_record("stored-alias", "Al", aliases=["Old Alias"]),
+        term_record("long-bullet", "KC", key_considerations=["k" * 600]),
+        term_record("long-question", "Q", faqs=[{"question": "q" * 400, "answer": "a"}]),
+        term_record("no-definition", "Pub", status="published"),
+        term_record("long-cta", "CTA", cta={"heading": "h" * 300, "body": "Call us."}),
+        term_record("bad slug!", "Bad slug"),
+        term_record("inline", "Inl", references=[{"title": "T", "url": "ftp://x.org"}]),
+        term_record("old-inline", "Old", references=[{"title": "T2", "year": 1800}]),
+        term_record(
+            "links", "Links", definition="See [this](term:no-such) and [that](term:red-teaming)."
+        ),
+        term_record("related", "Rel", related=["red-teaming", "stored"]),
+    )
+    data["categories"] += [{"slug": "taken", "name": "Other"}, {"slug": "long", "name": "n" * 130}]
+    data["references"] += [
+        {"key": "same-url", "title": "D", "url": "https://kept.example/"},
+        {"key": "bad key!", "title": "D"},
+    ]
+
+    found = errors_of(GlossaryValidator, data)
+
+    assert found == errors_of(GlossaryWriter, data)
+    assert len(found) == 16  # one per bad record ("same-title" is not: red-teaming is refused)
+
+
 def write_file(tmp_path, data):
     path = tmp_path / "glossary.json"
     path.write_text(json.dumps(data), encoding="utf-8")
@@ -130,3 +174,20 @@ def test_import_command_at_verbosity_0_shows_no_progress(tmp_path):
     call_command("import_glossary", path, verbosity=0, stdout=StringIO(), stderr=err)
 
     assert err.getvalue() == ""
+
+
+class Terminal(StringIO):
+    def isatty(self):
+        return True
+
+
+def test_import_command_on_a_terminal_rewrites_one_progress_line_in_place(tmp_path):
+    path = write_file(tmp_path, glossary_file(*many_terms(3)))
+    err = Terminal()
+
+    call_command("import_glossary", path, stdout=StringIO(), stderr=err, no_color=True)
+
+    lines = err.getvalue().split("\n")
+    assert lines[0].startswith("\rvalidated 1/5 records")
+    assert lines[0].endswith("\rvalidated 5/5 records\033[K")
+    assert lines[1].endswith("\rwritten 3/3 terms\033[K")

@@ -47,7 +47,8 @@ class Command(BaseCommand):
 
         def show(stage: str, done: int, total: int) -> None:
             step = max(total // (1000 if on_terminal else 10), 1)
-            if done != total and done - last_shown.get(stage, -step) < step:
+            shown = last_shown.get(stage, -step)
+            if shown == done or (done != total and done - shown < step):
                 return
             last_shown[stage] = done
             line = f"{stage} {done}/{total} {nouns[stage]}"
