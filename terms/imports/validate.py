@@ -69,7 +69,7 @@ class GlossaryValidator(RecordChecks):
         self.stored = {
             row["slug"]: row
             for row in Term.objects.entries().values(
-                "pk", "slug", "title", "status", "definition", "go_live_at"
+                "pk", "slug", "title", "aliases", "status", "definition", "go_live_at"
             )
         }
         self.stored_slugs = set(self.stored)
@@ -227,24 +227,24 @@ class GlossaryValidator(RecordChecks):
         if merged.get("status") == Term.Status.SCHEDULED and merged.get("go_live_at") is None:
             self.error(kind, slug, "go_live_at", "is required when the status is scheduled")
             return
-        term = Term(title=merged.get("title", ""))
+        # The names the written term would have (its stored aliases unless the file gives some).
+        term = Term(title=merged.get("title", ""), aliases=merged.get("aliases", ""))
+        term.set_aliases(term.alias_list if aliases is None else aliases)
         if aliases is not None:
-            term.set_aliases(aliases)
             wanted["aliases"] = term.aliases
         self.model_fields(kind, slug, Term, {"slug": slug, **wanted})
-        self.term_clean(slug, term, merged, aliases)
+        self.term_clean(slug, term, merged)
         if len(self.report.errors) == errors_before:
-            self.names_written(slug, term, stored, merged, aliases)
+            self.names_written(slug, term)
 
-    def term_clean(self, slug: str, term: Term, merged: dict, aliases) -> None:
+    def term_clean(self, slug: str, term: Term, merged: dict) -> None:
         """Term.clean()'s checks of names and definition, against the names stored and
         those of the file's terms before this one (written before it)."""
-        title = merged.get("title", "")
+        title = term.title
         if has_control_characters(title):
             self.error("term", slug, "title", _("The title cannot contain control characters."))
-        names = [title, *term.alias_list] if aliases is not None else [title]
         taken = {}
-        for name in names:
+        for name in term.names():
             owner = self.name_owner.get(normalize_text(name))
             if owner is not None and owner != slug:
                 taken[normalize_text(name)] = self.title_for_slug[owner]
@@ -254,7 +254,7 @@ class GlossaryValidator(RecordChecks):
         elif title_owner:
             message = _("“%(title)s” is already an alias of “%(other)s”.")
             self.error("term", slug, "title", message % {"title": title, "other": title_owner})
-        for alias in term.alias_list if aliases is not None else []:
+        for alias in term.alias_list:
             if normalize_text(alias) in taken:
                 message = _("“%(alias)s” already names another term: “%(other)s”.")
                 other = taken[normalize_text(alias)]
@@ -264,22 +264,16 @@ class GlossaryValidator(RecordChecks):
             message = _("A published term needs a definition. Write one, or keep it as a draft.")
             self.error("term", slug, "definition", message)
 
-    def names_written(self, slug: str, term: Term, stored, merged: dict, aliases) -> None:
+    def names_written(self, slug: str, term: Term) -> None:
         """A term the write pass would write: its names are the ones later terms meet."""
-        title = merged.get("title", "")
-        names = [title, *term.alias_list] if aliases is not None else [title]
-        if aliases is not None or stored is None:
-            for key in self.names_of.pop(slug, set()):
-                self.name_owner.pop(key, None)
-            keys = {normalize_text(name) for name in names if name}
-            self.names_of[slug] = keys
-            for key in keys:
-                self.name_owner[key] = slug
-        elif "title" in merged:
-            key = normalize_text(title)
+        for key in self.names_of.pop(slug, set()):
+            if self.name_owner.get(key) == slug:
+                del self.name_owner[key]
+        keys = {normalize_text(name) for name in term.names()}
+        self.names_of[slug] = keys
+        for key in keys:
             self.name_owner[key] = slug
-            self.names_of.setdefault(slug, set()).add(key)
-        self.title_for_slug[slug] = title
+        self.title_for_slug[slug] = term.title
 
     def term_children(self, record: dict, slug: str) -> None:
         kind = "term"

@@ -113,6 +113,8 @@ def test_the_validation_pass_finds_what_writing_the_file_would_refuse():
         term_record("same-title", "RED TEAMING"),
         term_record("stored-title", "stored thing"),
         term_record("stored-alias", "Al", aliases=["Old Alias"]),
+        term_record("stored", "Stored Thing"),
+        term_record("title-is-alias", "old  alias"),
         term_record("long-bullet", "KC", key_considerations=["k" * 600]),
         term_record("long-question", "Q", faqs=[{"question": "q" * 400, "answer": "a"}]),
         term_record("no-definition", "Pub", status="published"),
@@ -134,7 +136,7 @@ def test_the_validation_pass_finds_what_writing_the_file_would_refuse():
     found = errors_of(GlossaryValidator, data)
 
     assert found == errors_of(GlossaryWriter, data)
-    assert len(found) == 16  # one per bad record ("same-title" is not: red-teaming is refused)
+    assert len(found) == 17  # one per bad record ("same-title" is not: red-teaming is refused)
 
 
 def write_file(tmp_path, data):
