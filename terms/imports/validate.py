@@ -234,6 +234,8 @@ class GlossaryValidator(RecordChecks):
             wanted["aliases"] = term.aliases
         self.model_fields(kind, slug, Term, {"slug": slug, **wanted})
         self.term_clean(slug, term, merged)
+        for name in Term.MARKDOWN_FIELDS:
+            self.link_to_itself(slug, name, wanted.get(name))
         if len(self.report.errors) == errors_before:
             self.names_written(slug, term)
 
@@ -275,6 +277,10 @@ class GlossaryValidator(RecordChecks):
             self.name_owner[key] = slug
         self.title_for_slug[slug] = term.title
 
+    def link_to_itself(self, slug: str, name: str, text: str | None) -> None:
+        if slug in term_links.linked_slugs(text or ""):
+            self.error("term", slug, name, _("A term cannot link to itself."))
+
     def term_children(self, record: dict, slug: str) -> None:
         kind = "term"
         considerations = self.text_list(kind, slug, record, "key_considerations")
@@ -296,6 +302,7 @@ class GlossaryValidator(RecordChecks):
             self.model_fields(kind, slug, KeyConsideration, {"text": text})
         for question, answer in faqs or []:
             self.model_fields(kind, slug, FAQ, {"question": question, "answer": answer})
+            self.link_to_itself(slug, "answer", answer)
 
     def references(self, record: dict, slug: str) -> None:
         items = record.get("references")

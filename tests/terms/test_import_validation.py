@@ -126,6 +126,10 @@ def test_the_validation_pass_finds_what_writing_the_file_would_refuse():
             "links", "Links", definition="See [this](term:no-such) and [that](term:red-teaming)."
         ),
         term_record("related", "Rel", related=["red-teaming", "stored"]),
+        term_record("itself", "Itself", why_it_matters="[me](term:itself)"),
+        term_record(
+            "faq-itself", "F", faqs=[{"question": "Q?", "answer": "[me](term:faq-itself)"}]
+        ),
     )
     data["categories"] += [{"slug": "taken", "name": "Other"}, {"slug": "long", "name": "n" * 130}]
     data["references"] += [
@@ -136,7 +140,7 @@ def test_the_validation_pass_finds_what_writing_the_file_would_refuse():
     found = errors_of(GlossaryValidator, data)
 
     assert found == errors_of(GlossaryWriter, data)
-    assert len(found) == 17  # one per bad record ("same-title" is not: red-teaming is refused)
+    assert len(found) == 19  # one per bad record ("same-title" is not: red-teaming is refused)
 
 
 def write_file(tmp_path, data):
