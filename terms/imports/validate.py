@@ -9,6 +9,7 @@ caught by the write pass.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -123,7 +124,7 @@ class GlossaryValidator(RecordChecks):
                     self.error(kind, identity, f"{prefix}{name}", message)
 
     def links(self, kind: str, identity: str, where: str, text: str | None) -> None:
-        for slug in term_links.linked_slugs(text or ""):
+        for slug in _linked_slugs(text or ""):
             if slug not in self.stored_slugs and slug not in self.slugs_in_file:
                 self.error(kind, identity, where, f"links to no term with slug {slug!r}")
 
@@ -278,7 +279,7 @@ class GlossaryValidator(RecordChecks):
         self.title_for_slug[slug] = term.title
 
     def link_to_itself(self, slug: str, name: str, text: str | None) -> None:
-        if slug in term_links.linked_slugs(text or ""):
+        if slug in _linked_slugs(text or ""):
             self.error("term", slug, name, _("A term cannot link to itself."))
 
     def term_children(self, record: dict, slug: str) -> None:
@@ -359,6 +360,14 @@ class GlossaryValidator(RecordChecks):
                 self.error("term", slug, f"related[{number}]", "a term cannot be related to itself")
             elif other not in self.written_slugs:
                 self.error("term", slug, f"related[{number}]", f"no term with slug {other!r}")
+
+
+@functools.lru_cache(maxsize=64)
+def _linked_slugs(text: str) -> list[str]:
+    """The slugs ``text`` links to. Each text is asked twice (links to no term, to itself),
+    and the link pattern is the validation pass's slowest part: asked once, and only of
+    texts with a link."""
+    return term_links.linked_slugs(text) if "term:" in text.lower() else []
 
 
 def _duplicate_url(other: str) -> str:
