@@ -1,8 +1,8 @@
 """The validation pass: every record of the file checked before anything is written.
 
 It reports what the write pass would (the same wording and identities), reading what
-records are matched against (stored slugs, names, categories and references) in a few
-bulk queries and nothing per record, so a bad file is refused in seconds. What only the
+records are matched against (stored entries, their names, categories and references) in
+four bulk queries and nothing per record, so a bad file is refused in seconds. What only the
 database can tell (a concurrent write, a constraint this pass does not mirror) is still
 caught by the write pass.
 """
@@ -33,6 +33,9 @@ from .records import (
 
 
 class GlossaryValidator(RecordChecks):
+    """Walks the file in the write pass's order, keeping what the write pass would have
+    stored by then (slugs, names, categories, references) in memory instead of writing it."""
+
     def __init__(self, report: ImportReport):
         super().__init__(report)
         self.progress: Progress | None = None
@@ -59,7 +62,7 @@ class GlossaryValidator(RecordChecks):
         pending = [
             (record, slug)
             for record, slug in self.identified("term", sections["terms"])
-            if self.valid(self.term_fields, record, slug)
+            if self.valid(self.term_fields, record, slug, counted=False)
         ]
         self.written_slugs = self.stored_slugs | {slug for _record, slug in pending}
         for record, slug in pending:
@@ -105,11 +108,11 @@ class GlossaryValidator(RecordChecks):
         if self.progress is not None:
             self.progress("validated", min(self.done, self.total), self.total)
 
-    def valid(self, check, record: dict, identity: str) -> bool:
-        """Run one record's check; whether it added no error."""
+    def valid(self, check, record: dict, identity: str, *, counted: bool = True) -> bool:
+        """Run one record's check (``counted``: its last); whether it added no error."""
         errors_before = len(self.report.errors)
         check(record, identity)
-        if check is not self.term_fields:
+        if counted:
             self.step()
         return len(self.report.errors) == errors_before
 

@@ -77,6 +77,14 @@ def test_validating_reads_the_same_few_queries_however_many_records_the_file_has
     assert queries_to_refuse(50) == queries_to_refuse(2)
 
 
+def test_the_validation_pass_reads_the_stored_glossary_in_four_queries(django_assert_num_queries):
+    TermFactory(slug="stored", title="Stored", aliases="kept")
+    data = glossary_file(*many_terms(20), term_record("stored", "Stored", related=["term-1"]))
+
+    with django_assert_num_queries(4):  # entries, their names, categories, references
+        GlossaryValidator(ImportReport()).run(data)
+
+
 def test_a_clash_with_a_term_earlier_in_the_file_is_reported_with_the_other_bad_records():
     problems = import_problems(
         glossary_file(
