@@ -91,15 +91,22 @@ class GlossaryValidator(RecordChecks):
         self.category_slugs = set(self.category_for_name.values())
         self.reference_keys: set[str] = set()
         self.reference_by_url: dict[str, tuple[Any, str]] = {}
+        self.url_of: dict[Any, str] = {}
         self.reference_by_title_year: dict[tuple, Any] = {}
         for key, title, year, url in Reference.objects.values_list("key", "title", "year", "url"):
             self.remember_reference(key, title, year, url)
 
     def remember_reference(self, identity, title, year, url) -> None:
+        """A reference as stored (or as the write pass will have stored it: a file's
+        record rewrites its key's stored one, web address included)."""
         if isinstance(identity, str):
             self.reference_keys.add(identity)
+        old_url = self.url_of.pop(identity, None)
+        if old_url and self.reference_by_url[old_url][0] == identity:
+            del self.reference_by_url[old_url]
         shown = str(Reference(title=title, year=year))
         if url:
+            self.url_of[identity] = url
             self.reference_by_url[url] = (identity, shown)
         self.reference_by_title_year.setdefault((title, year), identity)
 

@@ -12,6 +12,7 @@ from terms.imports.records import ImportReport
 from terms.imports.validate import GlossaryValidator
 from terms.imports.write import GlossaryWriter
 from terms.models import AuditEntry, Category, Reference, Term, TermRevision
+from terms.services import glossary_import
 from tests.factories import CategoryFactory, ReferenceFactory, TermFactory
 from tests.helpers.glossary_files import glossary_file, import_problems, term_record
 
@@ -75,6 +76,19 @@ def test_validating_reads_the_same_few_queries_however_many_records_the_file_has
         return len(queries)
 
     assert queries_to_refuse(50) == queries_to_refuse(2)
+
+
+def test_a_reference_may_take_the_web_address_another_gives_up_in_the_same_file():
+    ReferenceFactory(key="moved", title="Moved", url="https://old.example/")
+    data = glossary_file()
+    data["references"] += [
+        {"key": "moved", "title": "Moved", "url": "https://new.example/"},
+        {"key": "arrived", "title": "Arrived", "url": "https://old.example/"},
+    ]
+
+    glossary_import(data=data)
+
+    assert Reference.objects.get(key="arrived").url == "https://old.example/"
 
 
 def test_the_validation_pass_reads_the_stored_glossary_in_four_queries(django_assert_num_queries):
