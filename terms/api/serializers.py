@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from ..jsonld import category_json_ld, term_json_ld
 from ..search.suggest import SUGGESTIONS_MAX
+from .fields import only_selected
 from .filters import NOT_EMPTY_MESSAGE, SEARCH_MAX_LENGTH
 
 
@@ -63,6 +64,7 @@ class TermListSerializer(serializers.Serializer):
     The fields below document the payload (the OpenAPI schema is built from them);
     ``to_representation`` writes the same keys directly, because DRF's per-field
     machinery costs more than the database on a list page. Tests hold the two together.
+    With `fields` in the context (terms.api.fields), only those keys are kept.
     """
 
     slug = serializers.CharField()
@@ -83,6 +85,10 @@ class TermListSerializer(serializers.Serializer):
     web_url = serializers.CharField(help_text="This term's public page.")
 
     def to_representation(self, term) -> dict:
+        return only_selected(self.represent(term), self.context.get("fields"))
+
+    def represent(self, term) -> dict:
+        """Every field of the item, in the order declared above."""
         api_base, web_base = self.url_bases()
         return {
             "slug": term.slug,
@@ -132,8 +138,8 @@ class TermDetailSerializer(TermListSerializer):
         "term's own FAQs (shared FAQs are marked up on their category)."
     )
 
-    def to_representation(self, page) -> dict:
-        data = super().to_representation(page)
+    def represent(self, page) -> dict:
+        data = super().represent(page)
         api_base, web_base = self.url_bases()
         data |= {
             "definition": page.definition,
@@ -162,17 +168,22 @@ class TermDetailSerializer(TermListSerializer):
                 ),
             },
             "published_at": iso_time(page.published_at),
-            "json_ld": term_json_ld(
+        }
+        fields = self.context.get("fields")
+        if fields is None or "json_ld" in fields:  # built only when asked for
+            data["json_ld"] = term_json_ld(
                 page.term,
                 own_faqs=page.own_faqs,
                 term_url=data["web_url"],
                 category_url=absolute(self.context, page.category.get_absolute_url()),
-            ),
-        }
+            )
         return data
 
 
 class CategorySerializer(serializers.Serializer):
+    """A category; with `fields` in the context (terms.api.fields), only those fields are
+    written (the others are not computed)."""
+
     slug = serializers.CharField()
     name = serializers.CharField()
     description = serializers.CharField(help_text="Markdown.")
@@ -186,6 +197,13 @@ class CategorySerializer(serializers.Serializer):
     url = serializers.SerializerMethodField(help_text="This category in the API.")
     web_url = serializers.SerializerMethodField(help_text="This category's public page.")
     terms_url = serializers.SerializerMethodField(help_text="Its published terms in the API.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        selected = self.context.get("fields")
+        if selected is not None:
+            for name in set(self.fields) - selected:
+                del self.fields[name]
 
     def get_term_count(self, category) -> int:
         return self.context["term_counts"].get(category.pk, 0)

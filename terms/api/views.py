@@ -24,6 +24,7 @@ from ..preview import previewed_term_id
 from ..search import counting
 from ..search.engine import SearchResults
 from ..search.suggest import SUGGESTIONS_MAX, suggestions
+from .fields import fields_parameter, selected_fields
 from .filters import (
     SEARCH_MAX_LENGTH,
     StrictFilterBackend,
@@ -97,10 +98,25 @@ class PublicContentMixin:
 class PublicReadOnlyViewSet(
     PublicContentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    """List and read by slug; nothing else (no writes were designed for content)."""
+    """List and read by slug; nothing else (no writes were designed for content).
+    `?fields=` selects the fields of each item (terms.api.fields) on both."""
 
     lookup_field = "slug"
     lookup_value_regex = "[^/\x00]+"  # anything else is a JSON 404 from the view
+    list_query_parameters: tuple[str, ...] = ("fields",)
+    retrieve_query_parameters: tuple[str, ...] = ("fields",)
+    field_selection: frozenset[str] | None = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if self.answers_method(request.method):
+            # Before any work: a list's unknown parameters first (its filter backend
+            # checks them again, later), then the selection.
+            reject_unknown_parameters(request, self)
+            self.field_selection = selected_fields(request, self.get_serializer_class())
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "fields": self.field_selection}
 
 
 @extend_schema_view(
@@ -124,6 +140,7 @@ class PublicReadOnlyViewSet(
                 {"type": "string", "minLength": 1, "pattern": SLUG},
                 description=TermFilter.base_filters["category"].extra["help_text"],
             ),
+            fields_parameter(TermListSerializer),
         ],
         responses={200: TermListSerializer(many=True), **ERRORS},
     ),
@@ -136,7 +153,8 @@ class PublicReadOnlyViewSet(
                 str,
                 description="A preview token (from the term's admin page) shows the term "
                 "even if it is not published; such responses are private and never cached.",
-            )
+            ),
+            fields_parameter(TermDetailSerializer),
         ],
         responses={
             200: TermDetailSerializer,
@@ -149,8 +167,8 @@ class TermViewSet(PublicReadOnlyViewSet):
     filter_backends = [StrictFilterBackend]
     filterset_class = TermFilter
     pagination_class = GlossaryPagination
-    list_query_parameters = ("page", "page_size")
-    retrieve_query_parameters = ("preview",)
+    list_query_parameters = ("page", "page_size", "fields")
+    retrieve_query_parameters = ("preview", "fields")
 
     def get_queryset(self):
         return selectors.term_list()
@@ -203,10 +221,12 @@ class TermViewSet(PublicReadOnlyViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary="All categories with their shared FAQs and published term counts",
+        parameters=[fields_parameter(CategorySerializer)],
         responses={200: CategorySerializer(many=True), **ERRORS},
     ),
     retrieve=extend_schema(
         summary="One category, with its schema.org markup",
+        parameters=[fields_parameter(CategoryDetailSerializer)],
         responses={200: CategoryDetailSerializer, **ERRORS},
     ),
 )

@@ -1,5 +1,7 @@
 """The OpenAPI schema is complete and valid, and the interactive docs open."""
 
+import re
+
 import pytest
 from openapi_spec_validator import validate
 
@@ -57,6 +59,7 @@ def test_the_term_list_documents_its_filters_and_pagination(schema):
         "ordering",
         "page",
         "page_size",
+        "fields",
     }
     assert all(parameter["in"] == "query" for parameter in documented.values())
     assert set(documented["letter"]["schema"]["enum"]) == {*"ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0-9"}
@@ -105,6 +108,32 @@ def test_the_term_page_documents_every_field(schema):
         *("links_to", "cta", "published_at", "json_ld"),
     }
     assert "404" in responses
+
+
+@pytest.mark.parametrize(
+    ("path", "some_fields"),
+    [
+        ("/api/v1/terms/", ["slug", "web_url"]),
+        ("/api/v1/terms/{slug}/", ["slug", "json_ld"]),
+        ("/api/v1/categories/", ["slug", "terms_url"]),
+        ("/api/v1/categories/{slug}/", ["slug", "json_ld"]),
+    ],
+)
+def test_field_selection_is_documented_with_the_names_it_allows(schema, path, some_fields):
+    documented = parameters(schema["paths"][path]["get"])["fields"]
+    assert documented["in"] == "query"
+    assert all(name in documented["description"] for name in some_fields)
+    pattern = re.compile(documented["schema"]["pattern"])
+    assert pattern.search(",".join(some_fields))
+    assert pattern.search(f" {some_fields[1]} ,,{some_fields[0]}, ")
+    assert not pattern.search(f"{some_fields[0]},colour")
+    assert not pattern.search(f"{some_fields[0]} {some_fields[1]}")
+    assert not pattern.search(" , ")
+
+
+def test_the_term_page_documents_its_preview_and_field_selection(schema):
+    documented = parameters(schema["paths"]["/api/v1/terms/{slug}/"]["get"])
+    assert set(documented) == {"slug", "preview", "fields"}
 
 
 def test_suggest_documents_its_parameters_and_answer(schema):
