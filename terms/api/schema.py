@@ -116,12 +116,23 @@ LINKS = {
 }
 
 
+# The items `?fields=` selects from (terms.api.fields): no key of theirs is always there.
+SELECTABLE_COMPONENTS = ("TermList", "TermDetail", "Category", "CategoryDetail")
+SELECTABLE_NOTE = "Every field is present unless `fields` selects some: then only those."
+
+
 def document_common_answers(result, generator, request, public):
     """drf-spectacular postprocessing hook: the error bodies as components, and the
-    answers any operation can give added to every operation that does not say otherwise."""
+    answers any operation can give added to every operation that does not say otherwise;
+    the items `fields` selects from without required keys."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     for name, schema in COMPONENTS.items():
         schemas.setdefault(name, schema)
+    for name in SELECTABLE_COMPONENTS:
+        selectable = schemas[name]  # a KeyError here: a serializer was renamed
+        selectable.pop("required", None)
+        description = selectable.get("description", "")
+        selectable["description"] = f"{description}\n\n{SELECTABLE_NOTE}".strip()
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():
             responses = operation.setdefault("responses", {})

@@ -64,7 +64,6 @@ class TermListSerializer(serializers.Serializer):
     The fields below document the payload (the OpenAPI schema is built from them);
     ``to_representation`` writes the same keys directly, because DRF's per-field
     machinery costs more than the database on a list page. Tests hold the two together.
-    With `fields` in the context (terms.api.fields), only those keys are kept.
     """
 
     slug = serializers.CharField()
@@ -85,6 +84,7 @@ class TermListSerializer(serializers.Serializer):
     web_url = serializers.CharField(help_text="This term's public page.")
 
     def to_representation(self, term) -> dict:
+        # `fields` in the context: the selection of terms.api.fields (None: every field).
         return only_selected(self.represent(term), self.context.get("fields"))
 
     def represent(self, term) -> dict:
@@ -181,9 +181,6 @@ class TermDetailSerializer(TermListSerializer):
 
 
 class CategorySerializer(serializers.Serializer):
-    """A category; with `fields` in the context (terms.api.fields), only those fields are
-    written (the others are not computed)."""
-
     slug = serializers.CharField()
     name = serializers.CharField()
     description = serializers.CharField(help_text="Markdown.")
@@ -200,6 +197,7 @@ class CategorySerializer(serializers.Serializer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # `fields` in the context (terms.api.fields): the others are not even computed.
         selected = self.context.get("fields")
         if selected is not None:
             for name in set(self.fields) - selected:

@@ -131,6 +131,14 @@ def test_field_selection_is_documented_with_the_names_it_allows(schema, path, so
     assert not pattern.search(" , ")
 
 
+def test_the_items_fields_selects_from_say_that_their_keys_may_be_left_out(schema):
+    components = schema["components"]["schemas"]
+    for name in ("TermList", "TermDetail", "Category", "CategoryDetail"):
+        assert "required" not in components[name], name
+        assert "unless `fields` selects some" in components[name]["description"], name
+    assert components["CategoryRef"]["required"] == ["name", "slug"]  # nested: whole
+
+
 def test_the_term_page_documents_its_preview_and_field_selection(schema):
     documented = parameters(schema["paths"]["/api/v1/terms/{slug}/"]["get"])
     assert set(documented) == {"slug", "preview", "fields"}
