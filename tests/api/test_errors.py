@@ -8,7 +8,8 @@ pytestmark = pytest.mark.django_db
 
 TERMS = "/api/v1/terms/"
 LIST_PARAMETERS = (
-    "category, format, letter, ordering, page, page_size, search, search_exact, updated_since"
+    "category, fields, format, letter, ordering, page, page_size, search, search_exact, "
+    "updated_since"
 )
 WHOLE_NUMBER = ["Must be a whole number, 1 or more."]
 NOT_EMPTY = "Must not be empty: leave the parameter out instead."
@@ -118,7 +119,7 @@ def test_an_unknown_parameter_on_the_other_endpoints_is_a_400_naming_it(client, 
 
 def test_an_unknown_parameter_on_a_category_page_is_a_400_naming_it(client, term):
     errors = bad_request(client, f"/api/v1/categories/{term.category.slug}/", "search=x")
-    assert errors == {"search": ["Unknown query parameter. This endpoint accepts: format."]}
+    assert errors == {"search": ["Unknown query parameter. This endpoint accepts: fields, format."]}
 
 
 def test_pagination_parameters_on_a_term_page_are_unknown_parameters(client):
