@@ -112,12 +112,14 @@ class TermPage:
         return getattr(self.term, name)
 
 
-def term_page(*, slug: str, preview_id: int | None = None) -> TermPage:
+def term_page(*, slug: str, preview_id: int | None = None, whole: bool = True) -> TermPage:
     """The page of a published term, in two queries whatever its size (or 404).
 
     ``preview_id``, the term a valid preview token shows (terms.preview), is shown
     whatever its status, and before the published term with the same slug: a working
-    copy shares its entry's slug, and its preview shows the copy.
+    copy shares its entry's slug, and its preview shows the copy. ``whole=False``: the
+    term alone, in one query, for a reader who asked only for the fields a list shows
+    (its lists stay empty and its HTML unresolved).
     """
     if preview_id is None:
         term = get_object_or_404(published_terms(), slug=slug)
@@ -133,6 +135,8 @@ def term_page(*, slug: str, preview_id: int | None = None) -> TermPage:
     page = TermPage(
         term=term, key_considerations=[], own_faqs=[], shared_faqs=[], references=[], related=[]
     )
+    if not whole:
+        return page
     for kind, a, b, c, d in _listed_on_page(term):
         if kind == "1-consideration":
             page.key_considerations.append(a)

@@ -138,8 +138,17 @@ class TermDetailSerializer(TermListSerializer):
         "term's own FAQs (shared FAQs are marked up on their category)."
     )
 
+    @staticmethod
+    def needs_lists(fields: frozenset[str] | None) -> bool:
+        """Whether the selection asks for more than a list item has: if not, the page
+        need not read its lists (selectors.term_page's ``whole``)."""
+        return fields is None or not fields <= TermListSerializer._declared_fields.keys()
+
     def represent(self, page) -> dict:
         data = super().represent(page)
+        fields = self.context.get("fields")
+        if not self.needs_lists(fields):
+            return data
         api_base, web_base = self.url_bases()
         data |= {
             "definition": page.definition,
@@ -169,7 +178,6 @@ class TermDetailSerializer(TermListSerializer):
             },
             "published_at": iso_time(page.published_at),
         }
-        fields = self.context.get("fields")
         if fields is None or "json_ld" in fields:  # built only when asked for
             data["json_ld"] = term_json_ld(
                 page.term,

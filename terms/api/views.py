@@ -192,8 +192,9 @@ class TermViewSet(PublicReadOnlyViewSet):
     def retrieve(self, request, *args, **kwargs):
         slug, preview = kwargs["slug"], request.query_params.get("preview")
         preview_id = previewed_term_id(preview)
+        whole = TermDetailSerializer.needs_lists(self.field_selection)
         try:
-            page = selectors.term_page(slug=slug, preview_id=preview_id)
+            page = selectors.term_page(slug=slug, preview_id=preview_id, whole=whole)
         except Http404:
             moved_to = selectors.current_slug(slug, preview_id=preview_id)
             if moved_to is not None:

@@ -69,6 +69,19 @@ def test_a_selected_item_equals_the_same_keys_of_the_whole_item(client, glossary
     assert selected == {name: whole[name] for name in ("category", "cta", "links_to", "url")}
 
 
+def test_a_term_page_asked_only_for_what_a_list_shows_reads_the_term_alone_in_one_query(
+    client, glossary
+):
+    whole = client.get(PAGE).json()
+    with CaptureQueriesContext(connection) as for_the_whole_page:
+        client.get(PAGE)
+    with CaptureQueriesContext(connection) as for_the_term_alone:
+        selected = client.get(PAGE, {"fields": "title,web_url,category"}).json()
+
+    assert selected == {name: whole[name] for name in ("title", "category", "web_url")}
+    assert len(for_the_term_alone) == 1 < len(for_the_whole_page)
+
+
 def test_an_unknown_field_is_a_400_naming_it_and_the_fields_there_are(client, glossary):
     assert fields_error(client.get(TERMS, {"fields": "slug,colour,definition"})) == [
         f"Unknown field(s): colour, definition. This endpoint's fields are: {LIST_FIELDS}."
@@ -147,6 +160,14 @@ def test_a_preview_honours_the_selection(client, glossary):
 
     assert response.json() == {"title": "Red Teaming"}
     assert response["Cache-Control"] == "private, no-store"
+
+
+def test_a_draft_stays_not_found_whatever_the_selection(client, glossary):
+    TermFactory(title="Red Teaming", slug="red-teaming", status=Term.Status.DRAFT)
+
+    for selection in ("slug", "slug,definition"):
+        response = client.get("/api/v1/terms/red-teaming/", {"fields": selection})
+        assert response.status_code == 404, selection
 
 
 def test_categories_take_the_selection_on_list_and_detail(client, glossary):
