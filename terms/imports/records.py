@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from terms.models import Term
+
 FORMAT_NAME = "glossary/1"
 
 # Told (stage, done, total) as the import goes: stage "validated" (records) or "written" (terms).
@@ -234,6 +236,60 @@ class RecordChecks:
             else:
                 values["year"] = year
         return values
+
+    def term_values(
+        self, slug: str, record: dict, link: Callable[[str, str, str | None], str | None]
+    ) -> tuple[dict[str, Any], list[str] | None, str | None]:
+        """The term fields ``record`` gives, checked as the format says (errors reported):
+        the model values, the aliases (None: not given) and the category's slug. Both
+        passes read a record through this; ``link(field, where, text)`` gives the text to
+        keep of a Markdown text that may link to terms (definition, why it matters, CTA
+        body)."""
+        kind = "term"
+        self.check_keys(kind, slug, record, TERM_FIELDS, {"slug", "title", "category"})
+        wanted: dict[str, Any] = {}
+        for name in ("title", "summary", "definition", "why_it_matters"):
+            value = self.text(kind, slug, record, name)
+            if name in ("definition", "why_it_matters"):
+                value = link(name, name, value)
+            if value is not None:
+                wanted[name] = value
+        if "title" in wanted:
+            wanted["title"] = " ".join(wanted["title"].split())  # as Term.clean() stores it
+        aliases = self.text_list(kind, slug, record, "aliases")
+        status = self.text(kind, slug, record, "status")
+        if status is not None:
+            if status not in Term.Status.values:
+                choices = ", ".join(Term.Status.values)
+                self.error(kind, slug, "status", f"must be one of {choices}, not {status!r}")
+            wanted["status"] = status
+        if "in_development" in record:
+            if not isinstance(record["in_development"], bool):
+                self.error(kind, slug, "in_development", "must be true or false")
+            wanted["in_development"] = record["in_development"]
+        if record.get("published_at") is not None:
+            # null means "not given": publishing stamps the time once and keeps it.
+            wanted["published_at"] = self.timestamp(slug, record, "published_at")
+        if "updated_at" in record:
+            self.timestamp(slug, record, "updated_at")  # checked; the CMS keeps its own
+        for name in TERM_MOMENT_FIELDS:
+            if name in record:
+                wanted[name] = self.timestamp(slug, record, name)
+        if "review_by" in record:
+            wanted["review_by"] = self.date(slug, record, "review_by")
+        if "cta" in record and record["cta"] is not None:
+            cta = record["cta"]
+            if not isinstance(cta, dict):
+                self.error(kind, slug, "cta", "must be an object with heading and body")
+            else:
+                for name in sorted(set(cta) - CTA_FIELDS):
+                    self.error(kind, slug, f"cta.{name}", "unknown field (check the spelling)")
+                for name, model_field in (("heading", "cta_heading"), ("body", "cta_body")):
+                    value = self.text(kind, slug, cta, name)
+                    if name == "body":
+                        value = link(model_field, "cta.body", value)
+                    wanted[model_field] = value or ""
+        return wanted, aliases, self.text(kind, slug, record, "category")
 
     def timestamp(self, slug: str, record: dict, name: str) -> datetime.datetime | None:
         value = record[name]

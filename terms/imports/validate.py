@@ -21,11 +21,8 @@ from terms.text import has_control_characters
 
 from .records import (
     CATEGORY_FIELDS,
-    CTA_FIELDS,
     INLINE_REFERENCE_FIELDS,
     REFERENCE_FIELDS,
-    TERM_FIELDS,
-    TERM_MOMENT_FIELDS,
     ImportReport,
     Progress,
     RecordChecks,
@@ -185,49 +182,12 @@ class GlossaryValidator(RecordChecks):
 
     def term_fields(self, record: dict, slug: str) -> None:
         kind, errors_before = "term", len(self.report.errors)
-        self.check_keys(kind, slug, record, TERM_FIELDS, {"slug", "title", "category"})
-        wanted: dict[str, Any] = {}
-        for name in ("title", "summary", "definition", "why_it_matters"):
-            value = self.text(kind, slug, record, name)
-            if name in ("definition", "why_it_matters"):
-                self.links(kind, slug, name, value)
-            if value is not None:
-                wanted[name] = value
-        if "title" in wanted:
-            wanted["title"] = " ".join(wanted["title"].split())
-        aliases = self.text_list(kind, slug, record, "aliases")
-        status = self.text(kind, slug, record, "status")
-        if status is not None:
-            if status not in Term.Status.values:
-                choices = ", ".join(Term.Status.values)
-                self.error(kind, slug, "status", f"must be one of {choices}, not {status!r}")
-            wanted["status"] = status
-        if "in_development" in record:
-            if not isinstance(record["in_development"], bool):
-                self.error(kind, slug, "in_development", "must be true or false")
-            wanted["in_development"] = record["in_development"]
-        if record.get("published_at") is not None:
-            wanted["published_at"] = self.timestamp(slug, record, "published_at")
-        if "updated_at" in record:
-            self.timestamp(slug, record, "updated_at")
-        for name in TERM_MOMENT_FIELDS:
-            if name in record:
-                wanted[name] = self.timestamp(slug, record, name)
-        if "review_by" in record:
-            wanted["review_by"] = self.date(slug, record, "review_by")
-        if "cta" in record and record["cta"] is not None:
-            cta = record["cta"]
-            if not isinstance(cta, dict):
-                self.error(kind, slug, "cta", "must be an object with heading and body")
-            else:
-                for name in sorted(set(cta) - CTA_FIELDS):
-                    self.error(kind, slug, f"cta.{name}", "unknown field (check the spelling)")
-                for name, model_field in (("heading", "cta_heading"), ("body", "cta_body")):
-                    value = self.text(kind, slug, cta, name)
-                    if name == "body":
-                        self.links(kind, slug, "cta.body", value)
-                    wanted[model_field] = value or ""
-        category_slug = self.text(kind, slug, record, "category")
+
+        def link(_field: str, where: str, text: str | None) -> str | None:
+            self.links(kind, slug, where, text)
+            return text
+
+        wanted, aliases, category_slug = self.term_values(slug, record, link)
         if category_slug and category_slug not in self.category_slugs:
             self.error(kind, slug, "category", f"no category with slug {category_slug!r}")
         if len(self.report.errors) > errors_before:

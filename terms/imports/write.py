@@ -25,11 +25,8 @@ from terms.revisions import record_revision
 
 from .records import (
     CATEGORY_FIELDS,
-    CTA_FIELDS,
     INLINE_REFERENCE_FIELDS,
     REFERENCE_FIELDS,
-    TERM_FIELDS,
-    TERM_MOMENT_FIELDS,
     ImportReport,
     Progress,
     RecordChecks,
@@ -247,57 +244,15 @@ class GlossaryWriter(RecordChecks):
     def import_term_fields(self, record: dict, slug: str):
         kind = "term"
         errors_before = len(self.report.errors)
-        self.check_keys(kind, slug, record, TERM_FIELDS, {"slug", "title", "category"})
-
-        wanted: dict[str, Any] = {}
         links_later: dict[str, str] = {}
-        for name in ("title", "summary", "definition", "why_it_matters"):
-            value = self.text(kind, slug, record, name)
-            if name in ("definition", "why_it_matters"):
-                value, later = self.linked(kind, slug, name, value)
-                if later:
-                    links_later[name] = value
-            if value is not None:
-                wanted[name] = value
-        if "title" in wanted:
-            wanted["title"] = " ".join(wanted["title"].split())  # as Term.clean() stores it
-        aliases = self.text_list(kind, slug, record, "aliases")
-        status = self.text(kind, slug, record, "status")
-        if status is not None:
-            if status not in Term.Status.values:
-                choices = ", ".join(Term.Status.values)
-                self.error(kind, slug, "status", f"must be one of {choices}, not {status!r}")
-            wanted["status"] = status
-        if "in_development" in record:
-            if not isinstance(record["in_development"], bool):
-                self.error(kind, slug, "in_development", "must be true or false")
-            wanted["in_development"] = record["in_development"]
-        if record.get("published_at") is not None:
-            # null means "not given": publishing stamps the time once and keeps it.
-            wanted["published_at"] = self.timestamp(slug, record, "published_at")
-        if "updated_at" in record:
-            self.timestamp(slug, record, "updated_at")  # checked; the CMS keeps its own
-        for name in TERM_MOMENT_FIELDS:
-            if name in record:
-                wanted[name] = self.timestamp(slug, record, name)
-        if "review_by" in record:
-            wanted["review_by"] = self.date(slug, record, "review_by")
-        if "cta" in record and record["cta"] is not None:
-            cta = record["cta"]
-            if not isinstance(cta, dict):
-                self.error(kind, slug, "cta", "must be an object with heading and body")
-            else:
-                for name in sorted(set(cta) - CTA_FIELDS):
-                    self.error(kind, slug, f"cta.{name}", "unknown field (check the spelling)")
-                for name, model_field in (("heading", "cta_heading"), ("body", "cta_body")):
-                    value = self.text(kind, slug, cta, name)
-                    if name == "body":
-                        value, later = self.linked(kind, slug, "cta.body", value)
-                        if later:
-                            links_later[model_field] = value
-                    wanted[model_field] = value or ""
 
-        category_slug = self.text(kind, slug, record, "category")
+        def link(field: str, where: str, text: str | None) -> str | None:
+            value, later = self.linked(kind, slug, where, text)
+            if later:
+                links_later[field] = value
+            return value
+
+        wanted, aliases, category_slug = self.term_values(slug, record, link)
         category = Category.objects.filter(slug=category_slug).first() if category_slug else None
         if category_slug and category is None:
             self.error(kind, slug, "category", f"no category with slug {category_slug!r}")
