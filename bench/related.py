@@ -39,34 +39,12 @@ def timed(call, arguments) -> tuple[str, list]:
 
 def fill(count: int) -> None:
     from django.core.management import call_command
-    from terms.models import Category, Term
 
     from bench.generate import generate
+    from bench.search import bulk_load
 
     call_command("flush", "--noinput", verbosity=0)
-    data = generate(count)
-    categories = Category.objects.bulk_create(
-        Category(name=record["name"], slug=record["slug"]) for record in data["categories"]
-    )
-    category = {category.slug: category for category in categories}
-    Term.objects.bulk_create(
-        (
-            Term(
-                title=record["title"],
-                slug=record["slug"],
-                aliases="\n".join(record["aliases"]),
-                category=category[record["category"]],
-                status=record["status"],
-                summary=record["summary"],
-                definition=record["definition"],
-                why_it_matters=record["why_it_matters"],
-                letter=record["title"][0].upper(),
-                published_at=record["published_at"],
-            )
-            for record in data["terms"]
-        ),
-        batch_size=500,
-    )
+    bulk_load(generate(count))
 
 
 def main() -> None:
