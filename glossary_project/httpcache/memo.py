@@ -27,50 +27,36 @@ READ_ONLY_KEPT = 4
 def per_generation(name: str, compute: Callable[[], T], *parts: str) -> T:
     """``compute()`` once per content generation (without caching when no generation can
     be trusted, or inside a transaction that changed content, which may roll back)."""
-    generation = content_generation()
-    if generation is None:
-        return compute()
-    key = _key(generation.key, name, parts)
-    kept = _recent.get(key)
-    if kept is not None:
-        return pickle.loads(kept)  # noqa: S301 - written by this process, just below
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        if changed_in_this_transaction():
-            return value
-        cache.set(key, value, timeout=settings.CONTENT_CACHE_SECONDS)
-    _remember(key, pickle.dumps(value))
-    return value
-
-
-def _remember(key: str, value: bytes) -> None:
-    _recent[key] = value
-    _recent.move_to_end(key)
-    while len(_recent) > settings.API_RECENT_RESPONSES:
-        _recent.popitem(last=False)
+    return _shared(name, compute, parts, _recent, settings.API_RECENT_RESPONSES, pickled=True)
 
 
 def per_generation_read_only(name: str, compute: Callable[[], T], *parts: str) -> T:
     """``per_generation`` for a large value that no caller changes (a search index): this
     process keeps the value itself, not a pickle, and hands every caller the same object,
     since unpickling it would cost more than most uses of it. Only the latest few."""
+    return _shared(name, compute, parts, _read_only, READ_ONLY_KEPT, pickled=False)
+
+
+def _shared(name, compute, parts, kept: OrderedDict, most: int, *, pickled: bool):
+    """The value from this process's memory, else the shared cache, else ``compute()``
+    (then stored in both); ``kept`` holds pickles (each caller its own copy) or the value."""
     generation = content_generation()
     if generation is None:
         return compute()
     key = _key(generation.key, name, parts)
-    kept = _read_only.get(key)
-    if kept is not None:
-        return kept
+    local = kept.get(key)
+    if local is not None:
+        return pickle.loads(local) if pickled else local  # noqa: S301 - pickled just below
     value = cache.get(key)
     if value is None:
         value = compute()
         if changed_in_this_transaction():
             return value
         cache.set(key, value, timeout=settings.CONTENT_CACHE_SECONDS)
-    _read_only[key] = value
-    while len(_read_only) > READ_ONLY_KEPT:
-        _read_only.popitem(last=False)
+    kept[key] = pickle.dumps(value) if pickled else value
+    kept.move_to_end(key)
+    while len(kept) > most:
+        kept.popitem(last=False)
     return value
 
 
