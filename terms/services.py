@@ -21,7 +21,6 @@ from . import term_links
 from .audit import audit_record
 from .history import revision_date, snapshot_of_revision
 from .imports.records import FORMAT_NAME, GlossaryImportError, ImportReport, Progress
-from .imports.validate import GlossaryValidator
 from .imports.write import GlossaryWriter
 from .models import (
     FAQ,
@@ -353,9 +352,6 @@ def glossary_import(
     ("validated", records done, records) and ("written", terms done, terms) as it goes.
     """
     report = ImportReport()
-    GlossaryValidator(report).run(data, progress)
-    if report.errors:
-        raise GlossaryImportError(report)
     with transaction.atomic():
         with search_words_batched():
             GlossaryWriter(report).run(data, progress)
