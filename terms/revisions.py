@@ -2,9 +2,12 @@
 copy records the whole entry (fields, related terms, and through ``follow`` its key
 considerations, own FAQs and citations), who made it, when, why and from where."""
 
+import json
+
 import reversion
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -68,19 +71,16 @@ def record_revisions(term_ids, *, source: str, comment: str = "") -> None:
         )
         versions = []
         for term, revision in zip(terms, revisions, strict=True):
-            followed = [getattr(term, name).all() for name in TERM_FOLLOWS]
-            for row in [term, *(row for rows in followed for row in rows)]:
-                model = type(row)
+            rows = [term, *(row for name in TERM_FOLLOWS for row in getattr(term, name).all())]
+            for row, data in zip(rows, _serialized(rows), strict=True):
                 versions.append(
                     Version(
                         revision=revision,
                         object_id=str(row.pk),
-                        content_type=content_types[model],
+                        content_type=content_types[type(row)],
                         db=DEFAULT_DB_ALIAS,
                         format="json",
-                        serialized_data=serializers.serialize(
-                            "json", [row], fields=_kept_fields(model)
-                        ),
+                        serialized_data=data,
                         object_repr=str(row),
                     )
                 )
@@ -94,6 +94,25 @@ def record_revisions(term_ids, *, source: str, comment: str = "") -> None:
             )
             for term, revision in zip(terms, revisions, strict=True)
         )
+
+
+def _serialized(rows) -> list[str]:
+    """Each row as django-reversion keeps it: Django's JSON serialization of the row
+    alone, with the fields registered. Made by the Python serializer, one call per model
+    (a call per row costs more than the row), with a term's related terms from the
+    prefetched ones (the serializer would build a query per term)."""
+    by_model: dict = {}
+    for row in rows:
+        by_model.setdefault(type(row), []).append(row)
+    dumped = {}
+    for model, model_rows in by_model.items():
+        fields = [name for name in _kept_fields(model) if name != "related"]
+        items = serializers.serialize("python", model_rows, fields=fields)
+        for row, item in zip(model_rows, items, strict=True):
+            if model is Term:
+                item["fields"]["related"] = [other.pk for other in row.related.all()]
+            dumped[id(row)] = json.dumps([item], cls=DjangoJSONEncoder, ensure_ascii=False)
+    return [dumped[id(row)] for row in rows]
 
 
 def _kept_fields(model) -> tuple[str, ...]:
