@@ -9,7 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from reversion.models import Revision, Version
 
@@ -50,40 +50,47 @@ def record_revision(term: Term, *, user=None, source: str, comment: str = "") ->
         )
 
 
-def record_revisions(term_ids, *, source: str, comment: str = "") -> None:
+def record_revisions(terms: list[Term], *, source: str, comment: str = "") -> None:
     """What record_revision records (without a user), for many terms at once as they are
     stored now: one revision each, written in bulk, a few queries per BULK_BATCH terms
     instead of several per term. The versions are django-reversion's own (its serializer,
-    the fields and follows registered above), so histories read them as any other."""
+    the fields and follows registered above), so histories read them as any other.
+
+    What a term holds of its related terms and followed rows is read from the database,
+    unless the caller has just written them and gives them as a prefetch would (in the
+    term's prefetch cache, as lists)."""
     content_types = ContentType.objects.get_for_models(*REGISTERED)
     now = timezone.now()
-    term_ids = list(term_ids)
-    for start in range(0, len(term_ids), BULK_BATCH):
-        batch = term_ids[start : start + BULK_BATCH]
-        terms = Term.objects.filter(pk__in=batch).prefetch_related(
+    for start in range(0, len(terms), BULK_BATCH):
+        batch = terms[start : start + BULK_BATCH]
+        prefetch_related_objects(
+            batch,
             Prefetch("related", queryset=Term.objects.only("pk")),
             *TERM_FOLLOWS,
             "citations__reference",
         )
-        terms = list(terms)
         revisions = Revision.objects.bulk_create(
-            [Revision(date_created=now, comment=comment) for _term in terms]
+            [Revision(date_created=now, comment=comment) for _term in batch]
         )
-        versions = []
-        for term, revision in zip(terms, revisions, strict=True):
-            rows = [term, *(row for name in TERM_FOLLOWS for row in getattr(term, name).all())]
-            for row, data in zip(rows, _serialized(rows), strict=True):
-                versions.append(
-                    Version(
-                        revision=revision,
-                        object_id=str(row.pk),
-                        content_type=content_types[type(row)],
-                        db=DEFAULT_DB_ALIAS,
-                        format="json",
-                        serialized_data=data,
-                        object_repr=str(row),
-                    )
-                )
+        kept = [
+            (revision, row)
+            for term, revision in zip(batch, revisions, strict=True)
+            for row in [term, *(row for name in TERM_FOLLOWS for row in getattr(term, name).all())]
+        ]
+        versions = [
+            Version(
+                revision=revision,
+                object_id=str(row.pk),
+                content_type=content_types[type(row)],
+                db=DEFAULT_DB_ALIAS,
+                format="json",
+                serialized_data=data,
+                object_repr=str(row),
+            )
+            for (revision, row), data in zip(
+                kept, _serialized([row for _r, row in kept]), strict=True
+            )
+        ]
         Version.objects.bulk_create(versions, batch_size=1000)
         TermRevision.objects.bulk_create(
             TermRevision(
@@ -92,7 +99,7 @@ def record_revisions(term_ids, *, source: str, comment: str = "") -> None:
                 of_working_copy=term.is_working_copy,
                 source=source,
             )
-            for term, revision in zip(terms, revisions, strict=True)
+            for term, revision in zip(batch, revisions, strict=True)
         )
 
 

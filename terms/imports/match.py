@@ -82,6 +82,7 @@ class Matched:
     terms: list[TermMatch] = field(default_factory=list)
     stale_names: list[int] = field(default_factory=list)  # TermName ids no term keeps
     stored_ids: dict[str, int] = field(default_factory=dict)  # entry slug: id, before
+    entries: dict[str, Term] = field(default_factory=dict)  # by slug, stored and new
 
     @property
     def writes_anything(self) -> bool:
@@ -108,6 +109,7 @@ class GlossaryMatcher(RecordChecks):
             return matched
         self.read_stored()
         matched.stored_ids = self.stored_ids
+        matched.entries = self.terms
         for record, slug in self.identified("category", sections["categories"]):
             matched.categories.append(self.category(record, slug))
         for record, key in self.identified("reference", sections["references"]):
@@ -287,7 +289,7 @@ class GlossaryMatcher(RecordChecks):
         term = self.terms.get(slug)
         created = term is None
         if created:
-            term = Term(slug=slug)
+            term = self.terms[slug] = Term(slug=slug)
         was_published = not created and term.is_published
         changed = _assign(term, wanted) or bool(links_later)
         if created or term.category_id != category.pk:

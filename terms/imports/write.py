@@ -21,7 +21,6 @@ from django.utils import timezone
 
 from glossary_project.httpcache.generation import content_changed
 from terms import term_links
-from terms.markdown import render_markdown
 from terms.models import (
     FAQ,
     Category,
@@ -37,6 +36,7 @@ from terms.revisions import record_revisions
 
 from .match import GlossaryMatcher, Matched, TermMatch
 from .records import ImportReport, Progress, RecordError
+from .render import Renderer
 from .validate import GlossaryValidator
 
 # Rows per INSERT or UPDATE statement, and terms whose inlines are written per round
@@ -88,30 +88,46 @@ class GlossaryWriter:
     def write(self, matched: Matched, progress: Progress | None = None) -> None:
         self.now = timezone.now()
         self.id_for_slug = dict(matched.stored_ids)
-        if matched.writes_anything:
-            content_changed()  # once, before the first write, as a save's signal would
-            with untracked_by_change_feed():
-                self.write_categories(matched)
-                self.write_references(matched)
-                self.write_terms(matched)
-                self.write_links_later(matched)
-                self.write_category_faqs(matched)
-                _delete(TermName.objects, matched.stale_names)
-        written_terms = 0
-        for start in range(0, len(matched.terms), BATCH):
-            chunk = matched.terms[start : start + BATCH]
-            if any(match.written for match in chunk):
+        self.entries = matched.entries
+        with Renderer(self.texts_to_render(matched)) as self.render:
+            if matched.writes_anything:
+                content_changed()  # once, before the first write, as a save's signal would
                 with untracked_by_change_feed():
-                    self.write_term_inlines(chunk)
-                record_revisions(
-                    [match.term.pk for match in chunk if match.written],
-                    source=Term.Source.IMPORT,
-                    comment="Imported",
-                )
-            written_terms += len(chunk)
-            if progress is not None:
-                progress("written", written_terms, len(matched.terms))
+                    self.write_categories(matched)
+                    self.write_references(matched)
+                    self.write_terms(matched)
+                    self.write_links_later(matched)
+                    self.write_category_faqs(matched)
+                    _delete(TermName.objects, matched.stale_names)
+            written_terms = 0
+            for start in range(0, len(matched.terms), BATCH):
+                chunk = matched.terms[start : start + BATCH]
+                if any(match.written for match in chunk):
+                    with untracked_by_change_feed():
+                        self.write_term_inlines(chunk)
+                    record_revisions(
+                        [match.term for match in chunk if match.written],
+                        source=Term.Source.IMPORT,
+                        comment="Imported",
+                    )
+                written_terms += len(chunk)
+                if progress is not None:
+                    progress("written", written_terms, len(matched.terms))
         report_to_change_feed(matched)
+
+    def texts_to_render(self, matched: Matched) -> Iterator[str]:
+        """The Markdown this pass will render, in the order it will (render.Renderer),
+        leaving out texts linking to terms not written yet."""
+        changed = [match for match in matched.terms if match.changed and not match.created]
+        for match in [*changed, *(match for match in matched.terms if match.created)]:
+            for name in HTML_OF:
+                yield getattr(match.term, name)
+        faqs = [match.faqs for match in matched.categories if match.faqs is not None]
+        faqs += [match.faqs for match in matched.terms if match.faqs is not None]
+        for faq_list in faqs:
+            for _question, answer in faq_list:
+                if "term:" not in answer.lower():
+                    yield answer
 
     # Categories and references --------------------------------------------------------
 
@@ -148,9 +164,11 @@ class GlossaryWriter:
             match.term.updated_at = self.now
         Term.objects.bulk_update([m.term for m in changed], TERM_FIELDS_WRITTEN, BATCH)
         new = [match for match in matched.terms if match.created]
-        for match in new:
-            self.derive(match.term)
-        Term.objects.bulk_create([match.term for match in new], BATCH)
+        for start in range(0, len(new), BATCH):  # render.Renderer works on while one is written
+            batch = [match.term for match in new[start : start + BATCH]]
+            for term in batch:
+                self.derive(term)
+            Term.objects.bulk_create(batch)
         for match in new:
             self.id_for_slug[match.term.slug] = match.term.pk
         touched = [
@@ -167,7 +185,7 @@ class GlossaryWriter:
         term.stamp_first_publication()
         term.letter = index_letter(term.title)
         for name, html_name in HTML_OF.items():
-            setattr(term, html_name, render_markdown(getattr(term, name)))
+            setattr(term, html_name, self.render(getattr(term, name)))
 
     def with_ids(self, text: str) -> str:
         if not text or "term:" not in text.lower():
@@ -205,7 +223,7 @@ class GlossaryWriter:
         return FAQ(
             question=question,
             answer=answer,
-            answer_html=render_markdown(answer),
+            answer_html=self.render(answer),
             position=position,
             **owner,
         )
@@ -229,36 +247,54 @@ class GlossaryWriter:
                 term__in=[m.term for m in replaced["references"] if not m.created]
             )
         )
-        KeyConsideration.objects.bulk_create(
-            [
-                KeyConsideration(
-                    term=match.term,
-                    text=text,
-                    normalized_text=normalize_text(text),
-                    position=position,
-                )
+        written = {
+            "key_considerations": {
+                id(match): [
+                    KeyConsideration(
+                        term=match.term,
+                        text=text,
+                        normalized_text=normalize_text(text),
+                        position=position,
+                    )
+                    for position, text in enumerate(match.considerations, start=1)
+                ]
                 for match in replaced["considerations"]
-                for position, text in enumerate(match.considerations, start=1)
-            ],
-            BATCH,
-        )
-        FAQ.objects.bulk_create(
-            [
-                self.faq(position, question, answer, term=match.term)
+            },
+            "faqs": {
+                id(match): [
+                    self.faq(position, question, answer, term=match.term)
+                    for position, (question, answer) in enumerate(match.faqs, start=1)
+                ]
                 for match in replaced["faqs"]
-                for position, (question, answer) in enumerate(match.faqs, start=1)
-            ],
-            BATCH,
-        )
-        TermReference.objects.bulk_create(
-            [
-                TermReference(term=match.term, reference=reference, position=position)
+            },
+            "citations": {
+                id(match): [
+                    TermReference(term=match.term, reference=reference, position=position)
+                    for position, reference in enumerate(match.references, start=1)
+                ]
                 for match in replaced["references"]
-                for position, reference in enumerate(match.references, start=1)
-            ],
-            BATCH,
-        )
+            },
+            "related": {
+                id(match): [self.entries[slug] for slug in match.related]
+                for match in replaced["related"]
+            },
+        }
+        for model, name in (
+            (KeyConsideration, "key_considerations"),
+            (FAQ, "faqs"),
+            (TermReference, "citations"),
+        ):
+            model.objects.bulk_create(
+                [row for rows in written[name].values() for row in rows], BATCH
+            )
         self.write_related(replaced["related"])
+        # What the revisions hold: the rows just written (a term created holds no others),
+        # as a prefetch would give them; record_revisions reads the rest.
+        for match in chunk:
+            for name, rows in written.items():
+                if id(match) in rows or match.created:
+                    cache = match.term.__dict__.setdefault("_prefetched_objects_cache", {})
+                    cache[name] = rows.get(id(match), [])
 
     def write_related(self, matches: list[TermMatch]) -> None:
         link = Term.related.through

@@ -207,7 +207,7 @@ def test_revisions_in_bulk_take_a_few_queries_however_many_terms(django_assert_m
     # The terms with their related terms, bullets, FAQs, citations and references; then
     # the revisions, their versions and their TermRevision rows; the content types.
     with django_assert_max_num_queries(9):
-        record_revisions([term.pk for term in terms], source=Term.Source.IMPORT)
+        record_revisions(list(Term.objects.filter(category=category)), source=Term.Source.IMPORT)
 
     assert TermRevision.objects.count() == 30
 
