@@ -110,6 +110,8 @@ class GlossaryWriter:
                         source=Term.Source.IMPORT,
                         comment="Imported",
                     )
+                    for match in chunk:  # what the revisions needed, no longer
+                        match.term.__dict__.pop("_prefetched_objects_cache", None)
                 written_terms += len(chunk)
                 if progress is not None:
                     progress("written", written_terms, len(matched.terms))
