@@ -12,11 +12,14 @@ database connection is inherited) and always stopped when the pass ends.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 
 from terms.markdown import render_markdown
+
+logger = logging.getLogger(__name__)
 
 # Below this many texts (a few seconds of rendering) a second process costs more to start
 # (about a second on a busy machine) than it saves.
@@ -42,17 +45,22 @@ class Renderer:
         self.done: dict[str, str] = {}
         if len(texts) < AHEAD_MIN_TEXTS:
             return
-        self.pool = ProcessPoolExecutor(
-            max_workers=1, mp_context=multiprocessing.get_context("spawn")
-        )
         for start in range(0, len(texts), CHUNK):
             chunk = texts[start : start + CHUNK]
             for text in chunk:
                 self.where[text] = len(self.chunks)
             self.chunks.append(chunk)
         self.futures = [None] * len(self.chunks)
-        for number in reversed(range(len(self.chunks))):
-            self.futures[number] = self.pool.submit(render_texts, self.chunks[number])
+        try:
+            self.pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+            )
+            for number in reversed(range(len(self.chunks))):
+                self.futures[number] = self.pool.submit(render_texts, self.chunks[number])
+        except (OSError, RuntimeError):  # no second process here: render everything here
+            logger.warning("Markdown is rendered in this process alone.", exc_info=True)
+            self.close()
+            self.where.clear()
 
     def __call__(self, text: str) -> str:
         if text in self.done:
@@ -61,10 +69,16 @@ class Renderer:
         if number is None:
             return render_markdown(text)
         future, chunk = self.futures[number], self.chunks[number]
-        if future.done() and not future.cancelled():
+        if (
+            future is not None
+            and future.done()
+            and not future.cancelled()
+            and future.exception() is None
+        ):
             html = future.result()
         else:
-            future.cancel()  # if it has not started
+            if future is not None:
+                future.cancel()  # if it has not started
             html = render_texts(chunk)
         for other in chunk:
             self.where.pop(other, None)
@@ -73,7 +87,7 @@ class Renderer:
 
     def close(self) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool.shutdown(wait=True, cancel_futures=True)  # the process is stopped
             self.pool = None
 
     def __enter__(self) -> Renderer:
