@@ -13,6 +13,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from reversion.models import Revision, Version
 
+from . import changes
 from .models import FAQ, KeyConsideration, Term, TermReference, TermRevision
 
 # What a revision leaves out: derived from what it keeps, or bookkeeping of the row.
@@ -37,6 +38,7 @@ def register_models() -> None:
 def record_revision(term: Term, *, user=None, source: str, comment: str = "") -> None:
     """Record the term as it is now as a revision of its entry (in its own transaction,
     or in the caller's: a change and its revision commit together)."""
+    changes.attribute(source)
     with reversion.create_revision(manage_manually=True):
         reversion.add_to_revision(term)
         if user is not None and user.is_authenticated:
