@@ -61,6 +61,7 @@ def record_revisions(terms: list[Term], *, source: str, comment: str = "") -> No
     What a term holds of its related terms and followed rows is read from the database,
     unless the caller has just written them and gives them as a prefetch would (in the
     term's prefetch cache, as lists)."""
+    changes.attribute(source)
     content_types = ContentType.objects.get_for_models(*REGISTERED)
     now = timezone.now()
     for start in range(0, len(terms), BULK_BATCH):

@@ -12,7 +12,6 @@ change feed what changed. The search copies are kept by the database's own trigg
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from glossary_project.httpcache.generation import content_changed
-from terms import term_links
+from terms import changes, term_links
 from terms.models import (
     FAQ,
     Category,
@@ -92,7 +91,7 @@ class GlossaryWriter:
         with Renderer(self.texts_to_render(matched)) as self.render:
             if matched.writes_anything:
                 content_changed()  # once, before the first write, as a save's signal would
-                with untracked_by_change_feed():
+                with changes.untracked():
                     self.write_categories(matched)
                     self.write_references(matched)
                     self.write_terms(matched)
@@ -103,7 +102,7 @@ class GlossaryWriter:
             for start in range(0, len(matched.terms), BATCH):
                 chunk = matched.terms[start : start + BATCH]
                 if any(match.written for match in chunk):
-                    with untracked_by_change_feed():
+                    with changes.untracked():
                         self.write_term_inlines(chunk)
                     record_revisions(
                         [match.term for match in chunk if match.written],
@@ -325,30 +324,13 @@ def _delete(queryset, ids=None) -> None:
         queryset.filter(pk__in=ids[start : start + BATCH]).delete()
 
 
-# The change feed (terms.changes, not on this branch yet) -----------------------------
-
-
-@contextlib.contextmanager
-def untracked_by_change_feed() -> Iterator[None]:
-    """Within the block, model signals record nothing in the change feed: the import
-    reports what it changed itself (report_to_change_feed)."""
-    try:
-        from terms.changes import untracked
-    except ImportError:
-        yield
-        return
-    with untracked():
-        yield
+# The change feed -----------------------------------------------------------------------
 
 
 def report_to_change_feed(matched: Matched) -> None:
     """Tell the change feed what the import changed (for webhooks and purges): terms
     now public, public ones changed, those no longer public, categories changed, and the
     import's own account of it; an import that changed nothing still reports itself."""
-    try:
-        from terms.changes import report
-    except ImportError:
-        return
     published, updated, unpublished = [], [], []
     created, changed, taken_down = [], [], []
     unchanged = 0
@@ -365,7 +347,7 @@ def report_to_change_feed(matched: Matched) -> None:
         elif match.was_published:
             unpublished.append((term.pk, term.slug, term.category_id))
             taken_down.append(term.slug)
-    report(
+    changes.report(
         published=published,
         updated=updated,
         unpublished=unpublished,
@@ -376,4 +358,5 @@ def report_to_change_feed(matched: Matched) -> None:
             "unpublished": taken_down,
             "unchanged": unchanged,
         },
+        source=Term.Source.IMPORT,
     )

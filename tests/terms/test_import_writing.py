@@ -226,3 +226,52 @@ def test_an_exported_glossary_imports_into_an_empty_database_with_its_search_row
         else:
             cursor.execute("SELECT rowid FROM terms_term_fts")
         assert [row[0] for row in cursor.fetchall()] == [term.pk]
+
+
+# The change feed ------------------------------------------------------------------------
+
+
+def test_an_import_announces_what_the_public_sees_change(announced, committed):
+    draft = dict(PUBLISHED, status="draft")
+    data = glossary_file(
+        term_record("red-teaming", "Red Teaming", **PUBLISHED),
+        term_record("guardrails", "Guardrails", **PUBLISHED),
+        term_record("evals", "Evals", **draft),
+    )
+    committed(lambda: glossary_import(data=data))
+    [change] = announced
+    assert sorted(term.slug for term in change.published) == ["guardrails", "red-teaming"]
+    assert [category.slug for category in change.categories] == ["safety"]
+    assert change.imported == {
+        "created": ["red-teaming", "guardrails", "evals"],
+        "updated": [],
+        "unpublished": [],
+        "unchanged": 0,
+    }
+    assert change.source == Term.Source.IMPORT
+
+    data["terms"][0]["summary"] = "Attacking it first."
+    data["terms"][1]["status"] = "archived"
+    data["terms"][2]["summary"] = "A draft's change."
+    committed(lambda: glossary_import(data=data))
+    [change] = announced
+    assert [term.slug for term in change.updated] == ["red-teaming"]
+    assert [(term.slug, term.category) for term in change.unpublished] == [("guardrails", "safety")]
+    assert not change.published and not change.categories
+    assert change.imported == {
+        "created": [],
+        "updated": ["red-teaming", "guardrails", "evals"],
+        "unpublished": ["guardrails"],
+        "unchanged": 0,
+    }
+
+
+def test_an_unchanged_import_is_announced_with_nothing_changed(announced, committed):
+    data = glossary_file(term_record("red-teaming", "Red Teaming", **PUBLISHED))
+    committed(lambda: glossary_import(data=data))
+
+    committed(lambda: glossary_import(data=data))
+
+    [change] = announced
+    assert not change.terms and not change.categories
+    assert change.imported == {"created": [], "updated": [], "unpublished": [], "unchanged": 1}
