@@ -1,6 +1,6 @@
 # Varnish 7 in front of the glossary (README "Putting Varnish or a CDN in front").
 # Render it with `python manage.py varnish_vcl --backend HOST:PORT --purge-from ADDRESS`,
-# which fills in the @@...@@ values; needs vmod xkey (Debian: varnish-modules).
+# which fills in the placeholder values; needs vmod xkey (Debian: varnish-modules).
 #
 # - Only GET and HEAD without credentials (an Authorization header, the session cookie)
 #   are answered from the cache; other cookies are dropped on the public paths.
