@@ -5,13 +5,16 @@ the worker's sweep when their task was lost."""
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from glossary_project.cdn.models import Purge
 from glossary_project.cdn.services import purge_send, purges_sweep
 from terms.changes import content_changed
+from terms.services import term_publish
 
+from ..factories import CategoryFactory, TermFactory
 from .changes import content_change, term_change
 
 pytestmark = pytest.mark.django_db
@@ -137,3 +140,27 @@ def test_the_sweep_queues_a_purge_whose_task_was_lost(two_varnishes):
     assert purges_sweep() == 1
     assert queued_purge_ids() == [lost.pk]
     assert purges_sweep() == 0  # not again before its grace has passed
+
+
+def test_publishing_a_term_queues_a_purge_of_it_its_category_and_the_lists(
+    settings, stand_in, django_capture_on_commit_callbacks
+):
+    category = CategoryFactory()
+    draft = TermFactory(category=category, status="draft")
+    # The setup's own changes, as if committed before the test (not purged: no backends).
+    connection = transaction.get_connection()
+    setup = [callback for _ids, callback, _robust in connection.run_on_commit]
+    connection.run_on_commit.clear()
+    for callback in setup:
+        callback()
+    settings.CDN_PURGE_BACKENDS = [f"varnish:{stand_in.url}"]
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        term_publish(term=draft)
+
+    purge = Purge.objects.get(round=1)
+    assert {f"term-{draft.pk}", f"category-{category.pk}", "terms-list", "letters"} <= set(
+        purge.tags
+    )
+    assert purge_send(purge.pk).startswith("purged")
+    [request] = stand_in.requests
+    assert f"term-{draft.pk}" in request.headers["xkey-purge"].split()
