@@ -32,25 +32,31 @@ def api_key_create(
     *, name: str, scopes: list[str], created_by, description: str = "", expires_at=None
 ) -> CreatedKey:
     """A new key with these scopes; its text is returned once and only its hash kept."""
+    key = ApiKey(
+        name=name,
+        description=description,
+        scopes=" ".join(sorted(set(scopes))),
+        created_by=created_by,
+        expires_at=expires_at,
+    )
+    return CreatedKey(key=key, text=api_key_issue(key=key))
+
+
+def api_key_issue(*, key: ApiKey) -> str:
+    """Save the unsaved ``key`` (name, scopes… set) with a new random secret; the key's
+    text, which only the caller ever sees (the admin's form saves through here too)."""
+    key.scopes = " ".join(sorted(set(key.scope_list)))
+    key.full_clean(exclude=["prefix", "secret_hash"])
     for _attempt in range(5):
-        prefix = secrets.token_hex(4)
-        text = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
-        key = ApiKey(
-            name=name,
-            description=description,
-            prefix=prefix,
-            secret_hash=secret_hash(text),
-            scopes=" ".join(sorted(set(scopes))),
-            created_by=created_by,
-            expires_at=expires_at,
-        )
-        key.full_clean(exclude=["prefix", "secret_hash"])
+        key.prefix = secrets.token_hex(4)
+        text = f"{KEY_PREFIX}{key.prefix}_{secrets.token_urlsafe(32)}"
+        key.secret_hash = secret_hash(text)
         try:
             with transaction.atomic():
                 key.save()
         except IntegrityError:  # the prefix was taken: 1 in 4 billion
             continue
-        return CreatedKey(key=key, text=text)
+        return text
     raise RuntimeError("Could not find a free key prefix.")
 
 
