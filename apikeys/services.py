@@ -95,11 +95,11 @@ def api_key_use_record(
         logger.exception("Could not record a use of API key %s.", key.display_key)
 
 
-def api_key_uses_purge(*, dry_run: bool = False) -> int:
-    """Delete the uses older than API_KEY_USE_RETENTION_DAYS; the number deleted (or that
-    would be, with ``dry_run``)."""
-    cutoff = timezone.now() - timedelta(days=settings.API_KEY_USE_RETENTION_DAYS)
-    old = ApiKeyUse.objects.filter(at__lt=cutoff)
+def api_key_uses_purge(*, older_than_days: int | None = None, dry_run: bool = False) -> int:
+    """Delete the uses older than ``older_than_days`` (API_KEY_USE_RETENTION_DAYS unless
+    given); the number deleted (or that would be, with ``dry_run``)."""
+    days = settings.API_KEY_USE_RETENTION_DAYS if older_than_days is None else older_than_days
+    old = ApiKeyUse.objects.filter(at__lt=timezone.now() - timedelta(days=days))
     if dry_run:
         return old.count()
     deleted, _by_model = old.delete()
