@@ -168,9 +168,9 @@ def test_the_interactive_docs_open(client):
     assert b"/api/schema/" in client.get("/api/docs/?script=").content
 
 
+# Anyone, or an API key with content:read-unpublished, which sees more.
+ANONYMOUS_OR_KEY = [("/api/v1/terms/", "get"), ("/api/v1/terms/{slug}/", "get")]
 PUBLIC = [
-    ("/api/v1/terms/", "get"),
-    ("/api/v1/terms/{slug}/", "get"),
     ("/api/v1/categories/", "get"),
     ("/api/v1/categories/{slug}/", "get"),
     ("/api/v1/letters/", "get"),
@@ -187,15 +187,20 @@ def operations(schema: dict):
             yield path, method, operation
 
 
-def test_public_operations_ask_for_no_credentials_and_the_teams_for_the_session(schema):
+def test_public_operations_ask_for_no_credentials_and_the_teams_for_the_session_or_a_key(
+    schema,
+):
     for path, method in PUBLIC:
         assert schema["paths"][path][method].get("security", []) == [], (path, method)
+    for path, method in ANONYMOUS_OR_KEY:
+        assert schema["paths"][path][method]["security"] == [{}, {"bearerAuth": []}]
     for path, method in TEAM_ONLY:
         assert schema["paths"][path][method]["security"] == [
             {"bearerAuth": []},
             {"cookieAuth": []},
         ], (path, method)
-    assert sorted([*PUBLIC, *TEAM_ONLY]) == sorted((p, m) for p, m, _ in operations(schema))
+    everything = [*PUBLIC, *ANONYMOUS_OR_KEY, *TEAM_ONLY]
+    assert sorted(everything) == sorted((p, m) for p, m, _ in operations(schema))
 
 
 def test_every_operation_documents_what_any_request_may_be_answered(schema):
