@@ -42,6 +42,20 @@ def test_a_keyed_response_is_private_and_no_store_where_the_public_one_is_public
 
 
 @pytest.mark.django_db
+def test_a_keyed_response_carries_no_cache_tags_for_a_cdn(client, new_key, keyed_client):
+    TermFactory(slug="model-card")
+    path = f"{TERMS}model-card/"
+
+    public = client.get(path)
+    keyed = keyed_client(new_key("content:read-unpublished").text).get(path)
+
+    assert public.has_header("Surrogate-Key")
+    assert not keyed.has_header("Surrogate-Key")
+    assert not keyed.has_header("Cache-Tag")
+    assert "s-maxage" not in keyed["Cache-Control"]
+
+
+@pytest.mark.django_db
 def test_a_refused_key_is_private_too(client):
     response = client.get(TERMS, headers={"Authorization": "Bearer gk_00000000_nope"})
 
