@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "reversion",
     "terms",
     "advisory",
+    "apikeys",
 ]
 
 # The headers every response carries: HSTS, nosniff, Referrer- and Cross-Origin-Opener-
@@ -109,6 +110,9 @@ MIDDLEWARE = [
     # First: a repeated anonymous API read is answered from the cache with the headers
     # the rest of the stack gave it the first time (CORS ones are kept per Origin).
     "glossary_project.httpcache.middleware.HttpCacheMiddleware",
+    # Next, so that its word is the last: a response to a request with Authorization is
+    # private, no-store whatever an inner layer said, and a keyed request is audited.
+    "apikeys.middleware.KeyedResponsesMiddleware",
     *RESPONSE_HEADER_MIDDLEWARE,
     # Probes next: plain HTTP (SECURE_REDIRECT_EXEMPT) and any Host header are fine for /health/.
     "glossary_project.health.HealthCheckMiddleware",
@@ -266,9 +270,17 @@ REST_FRAMEWORK = {
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     # DRF's, with a 400 instead of a 500 for deep nesting, bad UTF-8 and lone surrogates.
     "DEFAULT_PARSER_CLASSES": ["terms.api.parsers.JSONParser"],
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # API keys first: a request without credentials is then a 401 with WWW-Authenticate:
+    # Bearer where credentials are needed (README "API keys"); the session after them.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apikeys.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_THROTTLE_CLASSES": ["glossary_project.httpcache.throttle.AnonymousRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "glossary_project.httpcache.throttle.AnonymousRateThrottle",
+        "apikeys.throttling.ApiKeyRateThrottle",
+    ],
     "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_RATE", "120/minute")},
     "DEFAULT_SCHEMA_CLASS": "terms.api.schema.GlossaryAutoSchema",
     "EXCEPTION_HANDLER": "terms.api.exceptions.api_exception_handler",
@@ -282,11 +294,15 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Read the published AI glossary: terms with everything a term page needs, categories, "
         "the A–Z index and typo-tolerant search. Public and read-only; anonymous clients see "
-        "published content only; the advisory team's operations need its session. Errors are "
+        "published content only; the advisory team's operations need its session or an API "
+        "key. API keys (made in the admin, sent as Authorization: Bearer gk_…) carry scopes: "
+        "content:read-unpublished (drafts and working copies), content:write and "
+        "inquiries:read; responses to keyed requests are private and never cached. Errors are "
         'JSON, {"detail": "…"} or each parameter or field at fault with its messages: 400 '
-        "names what is wrong, 404 means not found (or not published), 405 a method the "
-        "address does not have (see Allow), 406 an Accept without JSON, 413 a body too "
-        "large, 415 a body that is not JSON, 429 slow down and 503 try again (see "
+        "names what is wrong, 401 an unknown, expired or revoked key (or none where one is "
+        "needed), 403 a key without the scope, 404 means not found (or not published), 405 a "
+        "method the address does not have (see Allow), 406 an Accept without JSON, 413 a body "
+        "too large, 415 a body that is not JSON, 429 slow down and 503 try again (see "
         "Retry-After). Responses carry ETag and Last-Modified; send If-None-Match to get 304."
     ),
     "VERSION": "1.0.0",
@@ -297,6 +313,11 @@ SPECTACULAR_SETTINGS = {
         "terms.api.schema.document_common_answers",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two models' statuses: each its own, named, enum.
+    "ENUM_NAME_OVERRIDES": {
+        "TermStatusEnum": "terms.models.Term.Status",
+        "InquiryStatusEnum": "advisory.models.Inquiry.Status",
+    },
     # The docs' JavaScript and CSS come from this server, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -399,6 +420,7 @@ WORKER_SWEEPS = [
     "terms.schedules.schedules_apply_due",
     "terms.changes.changes_sweep",
     "glossary_project.cdn.services.purges_sweep",
+    "apikeys.services.api_key_uses_sweep",
 ]
 # The change feed (terms/changes.py): a content change not announced after its commit
 # (the process died, the database failed just then) is announced by the worker's sweep
@@ -406,6 +428,13 @@ WORKER_SWEEPS = [
 CONTENT_CHANGE_SWEEP_SECONDS = env_float("CONTENT_CHANGE_SWEEP_SECONDS", 10)
 CONTENT_CHANGE_GIVE_UP_HOURS = env_float("CONTENT_CHANGE_GIVE_UP_HOURS", 24)
 CONTENT_CHANGE_KEEP_DAYS = env_int("CONTENT_CHANGE_KEEP_DAYS", 7)
+
+# What each request made with an API key is kept for (README "API keys"); older uses are
+# deleted by the worker's sweep (hourly) or manage.py purge_api_key_uses.
+API_KEY_USE_RETENTION_DAYS = env_int("API_KEY_USE_RETENTION_DAYS", 90)
+# Requests a minute (or /second, /hour, /day) each key may make, wherever it comes from;
+# keyed requests do not count against the anonymous rate (apikeys.throttling).
+API_KEY_RATE = os.environ.get("API_KEY_RATE", "600/minute")
 
 # Advisory inquiries (README "Advisory inquiries").
 ADVISORY_NOTIFY_EMAILS = env_list("ADVISORY_NOTIFY_EMAILS")

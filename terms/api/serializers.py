@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..jsonld import category_json_ld, term_json_ld
+from ..models import Term
 from ..search.suggest import SUGGESTIONS_MAX
 from .fields import only_selected
 from .filters import NOT_EMPTY_MESSAGE, SEARCH_MAX_LENGTH
@@ -75,6 +76,12 @@ class TermListSerializer(serializers.Serializer):
     in_development = serializers.BooleanField(
         help_text="True when the entry carries a note that its content is still being developed."
     )
+    status = serializers.ChoiceField(
+        choices=Term.Status.choices,
+        help_text="Always published, except for an API key with content:read-unpublished, "
+        "which sees drafts, entries in review, scheduled and archived entries and working "
+        "copies too.",
+    )
     updated_at = serializers.DateTimeField()
     reviewed_at = serializers.DateTimeField(
         read_only=True,
@@ -98,6 +105,7 @@ class TermListSerializer(serializers.Serializer):
             "summary": term.summary,
             "category": {"slug": term.category.slug, "name": term.category.name},
             "in_development": term.in_development,
+            "status": term.status,
             "updated_at": iso_time(term.updated_at),
             "reviewed_at": iso_time(term.reviewed_at),
             "url": f"{api_base}{term.slug}/",

@@ -93,7 +93,7 @@ def test_the_term_list_documents_its_page_shape_and_errors(schema):
     item = schema["components"]["schemas"][item_ref.rsplit("/", 1)[-1]]
     assert set(item["properties"]) == {
         *("slug", "title", "aliases", "summary", "category", "in_development", "updated_at"),
-        *("reviewed_at", "url", "web_url"),
+        *("status", "reviewed_at", "url", "web_url"),
     }
 
 
@@ -105,7 +105,7 @@ def test_the_term_page_documents_every_field(schema):
         *("slug", "title", "aliases", "summary", "category", "in_development", "updated_at"),
         *("reviewed_at", "url", "web_url", "definition", "definition_html", "why_it_matters"),
         *("why_it_matters_html", "key_considerations", "faqs", "references", "related"),
-        *("links_to", "cta", "published_at", "json_ld"),
+        *("links_to", "cta", "published_at", "json_ld", "status"),
     }
     assert "404" in responses
 
@@ -141,7 +141,7 @@ def test_the_items_fields_selects_from_say_that_their_keys_may_be_left_out(schem
 
 def test_the_term_page_documents_its_preview_and_field_selection(schema):
     documented = parameters(schema["paths"]["/api/v1/terms/{slug}/"]["get"])
-    assert set(documented) == {"slug", "preview", "fields"}
+    assert set(documented) == {"slug", "preview", "version", "fields"}
 
 
 def test_suggest_documents_its_parameters_and_answer(schema):
@@ -168,9 +168,9 @@ def test_the_interactive_docs_open(client):
     assert b"/api/schema/" in client.get("/api/docs/?script=").content
 
 
+# Anyone, or an API key with content:read-unpublished, which sees more.
+ANONYMOUS_OR_KEY = [("/api/v1/terms/", "get"), ("/api/v1/terms/{slug}/", "get")]
 PUBLIC = [
-    ("/api/v1/terms/", "get"),
-    ("/api/v1/terms/{slug}/", "get"),
     ("/api/v1/categories/", "get"),
     ("/api/v1/categories/{slug}/", "get"),
     ("/api/v1/letters/", "get"),
@@ -187,12 +187,20 @@ def operations(schema: dict):
             yield path, method, operation
 
 
-def test_public_operations_ask_for_no_credentials_and_the_teams_for_the_session(schema):
+def test_public_operations_ask_for_no_credentials_and_the_teams_for_the_session_or_a_key(
+    schema,
+):
     for path, method in PUBLIC:
         assert schema["paths"][path][method].get("security", []) == [], (path, method)
+    for path, method in ANONYMOUS_OR_KEY:
+        assert schema["paths"][path][method]["security"] == [{}, {"bearerAuth": []}]
     for path, method in TEAM_ONLY:
-        assert schema["paths"][path][method]["security"] == [{"cookieAuth": []}], (path, method)
-    assert sorted([*PUBLIC, *TEAM_ONLY]) == sorted((p, m) for p, m, _ in operations(schema))
+        assert schema["paths"][path][method]["security"] == [
+            {"bearerAuth": []},
+            {"cookieAuth": []},
+        ], (path, method)
+    everything = [*PUBLIC, *ANONYMOUS_OR_KEY, *TEAM_ONLY]
+    assert sorted(everything) == sorted((p, m) for p, m, _ in operations(schema))
 
 
 def test_every_operation_documents_what_any_request_may_be_answered(schema):
