@@ -374,6 +374,8 @@ ADVISORY_MAX_LINKS = env_int("ADVISORY_MAX_LINKS", 2)
 # The largest inquiry a person can send (every field full, in four-byte characters, which
 # are twelve once percent-encoded or escaped in JSON) is about 70 KB.
 ADVISORY_MAX_BODY_BYTES = env_int("ADVISORY_MAX_BODY_BYTES", 128 * 1024)
+# The largest glossary/1 document POST /api/v1/glossary/ takes (413 past it).
+API_GLOSSARY_MAX_BYTES = env_int("API_GLOSSARY_MAX_BYTES", 32 * 1024 * 1024)
 # An email in "sending" for less than this is in flight on some worker and is left alone;
 # past it that worker is presumed dead and the email is sent again (same Message-ID). It
 # must exceed a whole SMTP conversation at EMAIL_TIMEOUT (advisory.checks warns).

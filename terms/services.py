@@ -337,7 +337,14 @@ EXPORT_COMMAND = "manage.py export_glossary"
 
 
 def glossary_import(
-    *, data: Any, dry_run: bool = False, progress: Progress | None = None
+    *,
+    data: Any,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    source: str = Term.Source.IMPORT,
+    actor_name: str = IMPORT_COMMAND,
+    revision_comment: str = "Imported",
+    audit: bool = True,
 ) -> ImportReport:
     """Import a glossary file (already parsed from JSON), all or nothing.
 
@@ -351,6 +358,10 @@ def glossary_import(
     Each term created or changed gets a revision (source "import"), and the import one
     audit entry with its counts, by the import command. ``progress`` is told
     ("validated", records done, records) and ("written", terms done, terms) as it goes.
+
+    ``source``, ``actor_name`` and ``revision_comment`` say who writes (the content write
+    API: "api" and its key); ``audit=False`` leaves the audit entry to a caller that
+    records its own (a write of one entry, terms.writes), in the same transaction.
     """
     report = ImportReport()
     GlossaryValidator(report).run(data, progress)
@@ -358,14 +369,16 @@ def glossary_import(
         raise GlossaryImportError(report)
     with transaction.atomic():
         with search_words_batched():
-            GlossaryWriter(report).run(data, progress)
+            GlossaryWriter(report, source=source, revision_comment=revision_comment).run(
+                data, progress
+            )
         if report.errors or dry_run:
             transaction.set_rollback(True)
-        else:
+        elif audit:
             audit_record(
                 AuditEntry.Action.IMPORT,
-                source=Term.Source.IMPORT,
-                actor_name=IMPORT_COMMAND,
+                source=source,
+                actor_name=actor_name,
                 target_type="glossary",
                 target_repr=FORMAT_NAME,
                 detail=report.summary(),
@@ -403,25 +416,10 @@ def glossary_export(*, statuses: list[str] | None = None) -> dict:
     )
 
     slug_for_id = dict(Term.objects.entries().values_list("pk", "slug"))
-
-    def portable(text: str) -> str:
-        return term_links.portable(text, slug_for_id)
-
-    def faq_record(faq: FAQ) -> dict:
-        return {"question": faq.question, "answer": portable(faq.answer)}
-
     categories = Category.objects.prefetch_related("shared_faqs").order_by("order", "name")
     return {
         "format": FORMAT_NAME,
-        "categories": [
-            {
-                "slug": category.slug,
-                "name": category.name,
-                "description": portable(category.description),
-                "faqs": [faq_record(faq) for faq in category.shared_faqs.all()],
-            }
-            for category in categories
-        ],
+        "categories": [category_record(category, slug_for_id) for category in categories],
         "references": [
             {
                 "key": reference.key,
@@ -432,34 +430,55 @@ def glossary_export(*, statuses: list[str] | None = None) -> dict:
             }
             for reference in Reference.objects.order_by("key")
         ],
-        "terms": [
-            {
-                "slug": term.slug,
-                "title": term.title,
-                "aliases": term.alias_list,
-                "category": term.category.slug,
-                "status": term.status,
-                "in_development": term.in_development,
-                "summary": term.summary,
-                "definition": portable(term.definition),
-                "why_it_matters": portable(term.why_it_matters),
-                "key_considerations": [item.text for item in term.key_considerations.all()],
-                "faqs": [faq_record(faq) for faq in term.faqs.all()],
-                "references": [citation.reference.key for citation in term.citations.all()],
-                "related": sorted(
-                    other.slug for other in term.related.all() if other.slug in exported_slugs
-                ),
-                "cta": {"heading": term.cta_heading, "body": portable(term.cta_body)},
-                "published_at": _iso(term.published_at),
-                "updated_at": _iso(term.updated_at),
-                "go_live_at": _iso(term.go_live_at),
-                "take_down_at": _iso(term.take_down_at),
-                "review_by": term.review_by.isoformat() if term.review_by else None,
-                "reviewed_at": _iso(term.reviewed_at),
-            }
-            for term in terms
-        ],
+        "terms": [term_record(term, slug_for_id, exported_slugs) for term in terms],
     }
+
+
+def category_record(category: Category, slug_for_id: dict[int, str]) -> dict:
+    """A category as glossary/1 has it (its shared FAQs prefetched or read here)."""
+    return {
+        "slug": category.slug,
+        "name": category.name,
+        "description": term_links.portable(category.description, slug_for_id),
+        "faqs": [_faq_record(faq, slug_for_id) for faq in category.shared_faqs.all()],
+    }
+
+
+def term_record(term: Term, slug_for_id: dict[int, str], exported_slugs: set[str]) -> dict:
+    """A term as glossary/1 has it: links to terms by slug (``slug_for_id``), related terms
+    among ``exported_slugs`` only (a file names no term it leaves out)."""
+
+    def portable(text: str) -> str:
+        return term_links.portable(text, slug_for_id)
+
+    return {
+        "slug": term.slug,
+        "title": term.title,
+        "aliases": term.alias_list,
+        "category": term.category.slug,
+        "status": term.status,
+        "in_development": term.in_development,
+        "summary": term.summary,
+        "definition": portable(term.definition),
+        "why_it_matters": portable(term.why_it_matters),
+        "key_considerations": [item.text for item in term.key_considerations.all()],
+        "faqs": [_faq_record(faq, slug_for_id) for faq in term.faqs.all()],
+        "references": [citation.reference.key for citation in term.citations.all()],
+        "related": sorted(
+            other.slug for other in term.related.all() if other.slug in exported_slugs
+        ),
+        "cta": {"heading": term.cta_heading, "body": portable(term.cta_body)},
+        "published_at": _iso(term.published_at),
+        "updated_at": _iso(term.updated_at),
+        "go_live_at": _iso(term.go_live_at),
+        "take_down_at": _iso(term.take_down_at),
+        "review_by": term.review_by.isoformat() if term.review_by else None,
+        "reviewed_at": _iso(term.reviewed_at),
+    }
+
+
+def _faq_record(faq: FAQ, slug_for_id: dict[int, str]) -> dict:
+    return {"question": faq.question, "answer": term_links.portable(faq.answer, slug_for_id)}
 
 
 def _iso(moment: datetime.datetime | None) -> str | None:

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from glossary_project.httpcache.generation import content_generation
 from glossary_project.httpcache.hits import attach_note
 
-from .. import selectors
+from .. import selectors, writes
 from ..preview import previewed_term_id
 from ..search import counting
 from ..search.engine import SearchResults
@@ -42,6 +42,7 @@ from .serializers import (
     TermDetailSerializer,
     TermListSerializer,
 )
+from .writes import EntryWrites, category_write_schemas, term_write_schemas
 
 NO_NUL = r"^[^\x00]*$"  # Django's forms refuse a NUL character in text
 SLUG = r"^[-a-zA-Z0-9_]+$"
@@ -162,8 +163,10 @@ class PublicReadOnlyViewSet(
             **ERRORS,
         },
     ),
+    **term_write_schemas(),
 )
-class TermViewSet(PublicReadOnlyViewSet):
+class TermViewSet(EntryWrites, PublicReadOnlyViewSet):
+    kind = "term"
     filter_backends = [StrictFilterBackend]
     filterset_class = TermFilter
     pagination_class = GlossaryPagination
@@ -230,9 +233,14 @@ class TermViewSet(PublicReadOnlyViewSet):
         parameters=[fields_parameter(CategoryDetailSerializer)],
         responses={200: CategoryDetailSerializer, **ERRORS},
     ),
+    **category_write_schemas(),
 )
-class CategoryViewSet(PublicReadOnlyViewSet):
+class CategoryViewSet(EntryWrites, PublicReadOnlyViewSet):
     pagination_class = None
+    kind = "category"
+    version = staticmethod(writes.category_version)
+    write = staticmethod(writes.category_write)
+    delete = staticmethod(writes.category_delete)
 
     def get_queryset(self):
         return selectors.public_categories()

@@ -38,8 +38,18 @@ class GlossaryWriter(RecordChecks):
     """Matches each record to the stored row of its identity and writes it where they
     differ, reporting what the model refuses on save (inside the caller's transaction)."""
 
-    def __init__(self, report: ImportReport):
+    def __init__(
+        self,
+        report: ImportReport,
+        *,
+        source: str = Term.Source.IMPORT,
+        revision_comment: str = "Imported",
+    ):
         super().__init__(report)
+        # Where the writes come from, for the revisions of the terms written (the content
+        # write API passes "api" and a comment naming its key).
+        self.source = source
+        self.revision_comment = revision_comment
         self._review_by = None
         self.id_for_slug: dict[str, int] = {}
         self.slugs_in_file: set[str] = set()
@@ -142,7 +152,7 @@ class GlossaryWriter(RecordChecks):
                 continue
             self.count("term", created=created, changed=changed or children_changed)
             if created or changed or children_changed:
-                record_revision(term, source=Term.Source.IMPORT, comment="Imported")
+                record_revision(term, source=self.source, comment=self.revision_comment)
 
     # Categories -----------------------------------------------------------------------
 
