@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "reversion",
     "terms",
     "advisory",
+    "apikeys",
 ]
 
 # The headers every response carries: HSTS, nosniff, Referrer- and Cross-Origin-Opener-
@@ -108,6 +109,9 @@ MIDDLEWARE = [
     # First: a repeated anonymous API read is answered from the cache with the headers
     # the rest of the stack gave it the first time (CORS ones are kept per Origin).
     "glossary_project.httpcache.middleware.HttpCacheMiddleware",
+    # Next, so that its word is the last: a response to a request with Authorization is
+    # private, no-store whatever an inner layer said, and a keyed request is audited.
+    "apikeys.middleware.KeyedResponsesMiddleware",
     *RESPONSE_HEADER_MIDDLEWARE,
     # Probes next: plain HTTP (SECURE_REDIRECT_EXEMPT) and any Host header are fine for /health/.
     "glossary_project.health.HealthCheckMiddleware",
@@ -235,10 +239,22 @@ REST_FRAMEWORK = {
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     # DRF's, with a 400 instead of a 500 for deep nesting, bad UTF-8 and lone surrogates.
     "DEFAULT_PARSER_CLASSES": ["terms.api.parsers.JSONParser"],
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # API keys first: a request without credentials is then a 401 with WWW-Authenticate:
+    # Bearer where credentials are needed (README "API keys"); the session after them.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apikeys.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_THROTTLE_CLASSES": ["glossary_project.httpcache.throttle.AnonymousRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_RATE", "120/minute")},
+    "DEFAULT_THROTTLE_CLASSES": [
+        "glossary_project.httpcache.throttle.AnonymousRateThrottle",
+        "apikeys.throttling.ApiKeyRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_ANON_RATE", "120/minute"),
+        # Per key, whatever address it comes from.
+        "apikey": os.environ.get("API_KEY_RATE", "600/minute"),
+    },
     "DEFAULT_SCHEMA_CLASS": "terms.api.schema.GlossaryAutoSchema",
     "EXCEPTION_HANDLER": "terms.api.exceptions.api_exception_handler",
     # 0: the client is REMOTE_ADDR. Unset (None) would trust any X-Forwarded-For header,
@@ -363,7 +379,15 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 WORKER_HEARTBEAT_SECONDS = env_float("WORKER_HEARTBEAT_SECONDS", 5)
 WORKER_DEAD_AFTER_SECONDS = env_float("WORKER_DEAD_AFTER_SECONDS", 30)
 # Checks every live worker runs at start and each heartbeat: functions of no arguments.
-WORKER_SWEEPS = ["advisory.services.notifications_sweep", "terms.schedules.schedules_apply_due"]
+WORKER_SWEEPS = [
+    "advisory.services.notifications_sweep",
+    "terms.schedules.schedules_apply_due",
+    "apikeys.services.api_key_uses_sweep",
+]
+
+# What each request made with an API key is kept for (README "API keys"); older uses are
+# deleted by the worker's sweep (hourly) or manage.py purge_api_key_uses.
+API_KEY_USE_RETENTION_DAYS = env_int("API_KEY_USE_RETENTION_DAYS", 90)
 
 # Advisory inquiries (README "Advisory inquiries").
 ADVISORY_NOTIFY_EMAILS = env_list("ADVISORY_NOTIFY_EMAILS")

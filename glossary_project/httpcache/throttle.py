@@ -83,7 +83,10 @@ def count_request(request) -> Verdict:
 
 class AnonymousRateThrottle(BaseThrottle):
     def allow_request(self, request, view):
-        if request.user.is_authenticated or request_state(request).rate_counted:
+        # Logged in, or keyed (request.auth: an API key, with its own limit), or counted.
+        if request.user.is_authenticated or request.auth is not None:
+            return True
+        if request_state(request).rate_counted:
             return True
         verdict = count_request(request)
         self.seconds_left = verdict.seconds_left

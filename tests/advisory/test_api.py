@@ -379,7 +379,8 @@ def read_url(request, inquiry):
 def test_an_anonymous_reader_cannot_read_inquiries(read_url):
     response = Client().get(read_url)
 
-    assert response.status_code == 403
+    assert response.status_code == 401  # credentials needed: the session or an API key
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
     assert response.json() == {"detail": "Authentication credentials were not provided."}
     for value in PERSONAL:
         assert value not in response.content.decode()
@@ -454,8 +455,8 @@ def test_no_anonymous_response_about_inquiries_shows_personal_data(
     ]
 
     assert [response.status_code for response in responses] == [
-        403,
-        403,
+        401,
+        401,
         200,
         201,
         429,

@@ -191,7 +191,10 @@ def test_public_operations_ask_for_no_credentials_and_the_teams_for_the_session(
     for path, method in PUBLIC:
         assert schema["paths"][path][method].get("security", []) == [], (path, method)
     for path, method in TEAM_ONLY:
-        assert schema["paths"][path][method]["security"] == [{"cookieAuth": []}], (path, method)
+        assert schema["paths"][path][method]["security"] == [
+            {"bearerAuth": []},
+            {"cookieAuth": []},
+        ], (path, method)
     assert sorted([*PUBLIC, *TEAM_ONLY]) == sorted((p, m) for p, m, _ in operations(schema))
 
 
