@@ -282,6 +282,8 @@ SPECTACULAR_SETTINGS = {
         "terms.api.schema.document_common_answers",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
+    # A term's status (the write API's records) is not an inquiry's.
+    "ENUM_NAME_OVERRIDES": {"TermStatusEnum": "terms.models.Term.Status"},
     # The docs' JavaScript and CSS come from this server, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

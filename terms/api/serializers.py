@@ -360,7 +360,7 @@ class TermRecordSerializer(serializers.Serializer):
     aliases = serializers.ListField(child=serializers.CharField(), required=False)
     category = serializers.CharField(help_text="The category's slug.")
     status = serializers.ChoiceField(
-        choices=Term.Status.values,
+        choices=Term.Status.choices,
         required=False,
         help_text="published: the public sees the entry as soon as it is written.",
     )

@@ -238,9 +238,9 @@ class TermViewSet(EntryWrites, PublicReadOnlyViewSet):
 class CategoryViewSet(EntryWrites, PublicReadOnlyViewSet):
     pagination_class = None
     kind = "category"
-    version = staticmethod(writes.category_version)
-    write = staticmethod(writes.category_write)
-    delete = staticmethod(writes.category_delete)
+    version_of = staticmethod(writes.category_version)
+    write_entry = staticmethod(writes.category_write)
+    delete_entry = staticmethod(writes.category_delete)
 
     def get_queryset(self):
         return selectors.public_categories()

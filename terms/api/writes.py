@@ -4,7 +4,6 @@ the body to a service of terms.writes (one entry) or terms.services.glossary_imp
 document) and turns what it raises into the answer. README "Writing content through the
 API"."""
 
-from apikeys.permissions import KeyScope
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.http import parse_etags
@@ -14,6 +13,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from apikeys.authentication import ApiKeyAuthentication
+from apikeys.permissions import KeyScope
 
 from .. import writes
 from ..imports.records import GlossaryImportError, ImportReport, RecordError
@@ -53,7 +55,7 @@ class PreconditionFailed(APIException):
 def actor_name(request) -> str:
     """The audit log's and the revisions' name for the key that sent ``request``."""
     key = request.auth
-    return f"API key: {key.name} ({key.prefix})"
+    return f"API key: {key.name} ({key.display_key})"
 
 
 def if_match(request) -> list[str] | None:
@@ -123,14 +125,26 @@ class EntryWrites:
     of the record with its ETag (GET …/record/). Set ``kind`` and the services."""
 
     kind: str
-    version = staticmethod(writes.term_version)
-    write = staticmethod(writes.term_write)
-    delete = staticmethod(writes.term_delete)
+    # The services (not named like DRF's handlers: `delete` is the DELETE method's).
+    version_of = staticmethod(writes.term_version)
+    write_entry = staticmethod(writes.term_write)
+    delete_entry = staticmethod(writes.term_delete)
 
     def get_permissions(self):
         if self.action in WRITE_ACTIONS:
             return [KeyScope.required(WRITE_SCOPE)()]
         return super().get_permissions()
+
+    def get_authenticators(self):
+        # Keys only: a session is no credential for writes (and the schema says so). DRF
+        # asks before it sets self.action, so the action is read from the method here.
+        action = getattr(self, "action", None)
+        request = getattr(self, "request", None)
+        if action is None and request is not None:
+            action = getattr(self, "action_map", {}).get(request.method.lower())
+        if action in WRITE_ACTIONS:
+            return [ApiKeyAuthentication()]
+        return super().get_authenticators()
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -153,7 +167,7 @@ class EntryWrites:
 
     def written(self, request, mode: writes.Mode, slug: str | None = None) -> Response:
         try:
-            version, _changed = self.write(
+            version, _changed = self.write_entry(
                 record=body(request),
                 mode=mode,
                 slug=slug,
@@ -194,7 +208,7 @@ class EntryWrites:
 
     def destroy(self, request, *args, slug=None, **kwargs):
         try:
-            self.delete(slug=slug, actor_name=actor_name(request), if_match=if_match(request))
+            self.delete_entry(slug=slug, actor_name=actor_name(request), if_match=if_match(request))
         except writes.EntryNotFound as missing:
             raise NotFound(f"No {self.kind} with slug {str(missing)!r}.") from missing
         except writes.PreconditionFailed as stale:
@@ -205,7 +219,7 @@ class EntryWrites:
 
     @action(detail=True, methods=["get"], url_path="record")
     def record(self, request, *args, slug=None, **kwargs):
-        version = self.version(slug=slug)
+        version = self.version_of(slug=slug)
         if version is None:
             raise NotFound(f"No {self.kind} with slug {slug!r}.")
         return self.answer(version)
@@ -321,6 +335,7 @@ class GlossaryImportView(APIView):
     nothing), for keys with content:write."""
 
     query_parameters = ("format", "dry_run")
+    authentication_classes = [ApiKeyAuthentication]
 
     def get_permissions(self):
         return [KeyScope.required(WRITE_SCOPE)()]
