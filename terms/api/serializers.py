@@ -451,20 +451,3 @@ class ImportReportSerializer(serializers.Serializer):
     updated = ImportCountsSerializer()
     unchanged = ImportCountsSerializer()
     summary = serializers.CharField(help_text="As import_glossary prints it.")
-
-
-class RecordErrorSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["file", "category", "reference", "term"])
-    identity = serializers.CharField(
-        allow_blank=True, help_text="The record's slug or key, or #n (its position)."
-    )
-    field = serializers.CharField(allow_null=True, help_text="e.g. faqs[2].answer")
-    message = serializers.CharField()
-
-
-class ImportRefusedSerializer(serializers.Serializer):
-    """The document had bad records; nothing was stored. Each problem, as the import
-    command words it."""
-
-    detail = serializers.CharField()
-    errors = RecordErrorSerializer(many=True)

@@ -99,7 +99,7 @@ class PublicContentMixin:
 class PublicReadOnlyViewSet(
     PublicContentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    """List and read by slug; nothing else (no writes were designed for content).
+    """List and read by slug (writes: terms.api.writes.EntryWrites, for API keys).
     `?fields=` selects the fields of each item (terms.api.fields) on both."""
 
     lookup_field = "slug"
@@ -225,11 +225,13 @@ class TermViewSet(EntryWrites, PublicReadOnlyViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary="All categories with their shared FAQs and published term counts",
+        description="Every category, in the editors' order.",
         parameters=[fields_parameter(CategorySerializer)],
         responses={200: CategorySerializer(many=True), **ERRORS},
     ),
     retrieve=extend_schema(
         summary="One category, with its schema.org markup",
+        description="Its shared FAQs, published term count and schema.org DefinedTermSet.",
         parameters=[fields_parameter(CategoryDetailSerializer)],
         responses={200: CategoryDetailSerializer, **ERRORS},
     ),

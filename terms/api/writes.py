@@ -20,13 +20,12 @@ from apikeys.permissions import KeyScope
 from .. import writes
 from ..imports.records import GlossaryImportError, ImportReport, RecordError
 from ..services import glossary_import
-from .schema import ERROR_REF, FIELD_ERRORS_REF, bad_request, error
+from .schema import ERROR_REF, FIELD_ERRORS_REF, IMPORT_REFUSED_REF, bad_request, error
 from .serializers import (
     CategoryRecordSerializer,
     CategoryReplaceSerializer,
     CategoryVersionSerializer,
     GlossaryDocumentSerializer,
-    ImportRefusedSerializer,
     ImportReportSerializer,
     TermRecordSerializer,
     TermReplaceSerializer,
@@ -232,6 +231,10 @@ def term_write_schemas() -> dict:
         TermRecordSerializer,
         TermReplaceSerializer,
         TermVersionSerializer,
+        replaced="content it leaves out is emptied (aliases, texts, key considerations, "
+        "FAQs, references, related terms, CTA) and scheduled times cleared; its status and "
+        "publication and review times are kept unless given. A published entry is changed "
+        "in place: the public sees the new content at once.",
         extra_delete="A live term is taken down at once (its page answers 404); its "
         "working copy, revisions and former slugs go with it.",
     )
@@ -243,12 +246,13 @@ def category_write_schemas() -> dict:
         CategoryRecordSerializer,
         CategoryReplaceSerializer,
         CategoryVersionSerializer,
+        replaced="its description and shared FAQs, if left out, are emptied.",
         conflict_on_delete=True,
     )
 
 
 def _write_schemas(
-    kind, record, replace, version, *, extra_delete="", conflict_on_delete=False
+    kind, record, replace, version, *, replaced: str, extra_delete="", conflict_on_delete=False
 ) -> dict:
     scope = f"Needs an API key with the `{WRITE_SCOPE}` scope."
     answer = OpenApiResponse(version, description=f"The {kind} as stored now; ETag is its version.")
@@ -267,10 +271,7 @@ def _write_schemas(
         ),
         "update": extend_schema(
             summary=f"Replace a {kind} with its inlines (API key)",
-            description=f"{scope} The body is the whole {kind}: content it leaves out is "
-            "emptied (lists, texts, CTA) and scheduled times cleared; its status and "
-            "publication and review times are kept unless given. A published entry is "
-            "changed in place: the public sees the new content at once.",
+            description=f"{scope} The body is the whole {kind}: {replaced}",
             parameters=[IF_MATCH, etag_header([200, 412])],
             request=replace,
             responses={200: answer, **RECORD_ERRORS, **NOT_FOUND, **STALE},
@@ -357,7 +358,7 @@ class GlossaryImportView(APIView):
         responses={
             200: ImportReportSerializer,
             400: OpenApiResponse(
-                {"anyOf": [{"$ref": "#/components/schemas/ImportRefused"}, FIELD_ERRORS_REF]},
+                {"anyOf": [IMPORT_REFUSED_REF, FIELD_ERRORS_REF]},
                 description="Bad records (each one, as the import command words it; nothing "
                 'stored), or a bad query parameter ({"dry_run": ["…"]}), or a body that is '
                 'not JSON ({"detail": "JSON parse error - …"}).',
@@ -389,22 +390,17 @@ class GlossaryImportView(APIView):
                 revision_comment=f"Imported through the API by {name}",
             )
         except GlossaryImportError as refused:
+            errors = [
+                {
+                    "kind": problem.kind,
+                    "identity": problem.identity,
+                    "field": problem.field,
+                    "message": problem.message,
+                }
+                for problem in refused.report.errors
+            ]
             return Response(
-                ImportRefusedSerializer(
-                    {
-                        "detail": str(refused),
-                        "errors": [
-                            {
-                                "kind": problem.kind,
-                                "identity": problem.identity,
-                                "field": problem.field,
-                                "message": problem.message,
-                            }
-                            for problem in refused.report.errors
-                        ],
-                    }
-                ).data,
-                status=status.HTTP_400_BAD_REQUEST,
+                {"detail": str(refused), "errors": errors}, status=status.HTTP_400_BAD_REQUEST
             )
         response = Response(report_data(report, dry_run=dry_run))
         response["Cache-Control"] = "private, no-store"
