@@ -293,3 +293,9 @@ def test_a_category_of_another_term_can_be_named(writer, evals):
     response = writer.patch(TERMS + "evals/", {"category": "governance"}, content_type=JSON)
 
     assert response.json()["record"]["category"] == "governance"
+
+
+def test_asking_which_methods_an_entry_has_is_answered(reader, evals):
+    for path in (TERMS, TERMS + "evals/", TERMS + "evals/record/"):
+        response = reader.options(path)
+        assert response.status_code == 200, path
