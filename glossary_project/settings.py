@@ -266,11 +266,14 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "AI Glossary API",
     "DESCRIPTION": (
         "Read the published AI glossary: terms with everything a term page needs, categories, "
-        "the A–Z index and typo-tolerant search. Public and read-only; anonymous clients see "
-        "published content only; the advisory team's operations need its session. Errors are "
+        "the A–Z index and typo-tolerant search. Reads are public; anonymous clients see "
+        "published content only; the advisory team's operations need its session. Terms and "
+        "categories are written (as glossary/1 records, checked by the import's own code) "
+        "with an API key that has the content:write scope. Errors are "
         'JSON, {"detail": "…"} or each parameter or field at fault with its messages: 400 '
         "names what is wrong, 404 means not found (or not published), 405 a method the "
-        "address does not have (see Allow), 406 an Accept without JSON, 413 a body too "
+        "address does not have (see Allow), 406 an Accept without JSON, 409 a conflict with "
+        "what is stored, 412 a write based on a stale version (If-Match), 413 a body too "
         "large, 415 a body that is not JSON, 429 slow down and 503 try again (see "
         "Retry-After). Responses carry ETag and Last-Modified; send If-None-Match to get 304."
     ),
