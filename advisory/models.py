@@ -43,6 +43,9 @@ class Inquiry(models.Model):
     the status, assignee and notes.
     """
 
+    # What identifies or describes the visitor (the API marks them; README "Privacy").
+    PERSONAL_DATA_FIELDS = ("name", "email", "company", "job_title", "country", "phone", "message")
+
     class Status(models.TextChoices):
         NEW = "new", _("New")
         CONTACTED = "contacted", _("Contacted")

@@ -2,7 +2,9 @@
 
 from django.contrib.auth.models import AnonymousUser
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, Throttled
+
+from glossary_project.httpcache.throttle import count_request
 
 from .models import ApiKey
 from .selectors import api_key_matching
@@ -39,20 +41,20 @@ class ApiKeyAuthentication(BaseAuthentication):
         if not header or header[0].lower() != KEYWORD:
             return None
         if len(header) != 2:
-            raise AuthenticationFailed("Send the key as: Authorization: Bearer gk_…")
+            refuse(request, "Send the key as: Authorization: Bearer gk_…")
         try:
             text = header[1].decode("ascii")
         except UnicodeDecodeError:
             text = ""
         key = api_key_matching(text)
         if key is None:
-            raise AuthenticationFailed("Unknown API key.")
+            refuse(request, "Unknown API key.")
         request._request.api_key = key
         state = key.state()
         if state == ApiKey.State.REVOKED:
-            raise AuthenticationFailed("This API key has been revoked.")
+            refuse(request, "This API key has been revoked.")
         if state == ApiKey.State.EXPIRED:
-            raise AuthenticationFailed("This API key has expired.")
+            refuse(request, "This API key has expired.")
         api_key_mark_used(key)
         return ApiKeyUser(key), key
 
@@ -61,3 +63,13 @@ class ApiKeyAuthentication(BaseAuthentication):
         if header and header[0].lower() == KEYWORD:
             return f'{REALM}, error="invalid_token"'
         return REALM
+
+
+def refuse(request, reason: str):
+    """A 401, counted against the anonymous rate of the client's address (a request that
+    is not a valid key has no limit of its own): past it, a 429, so that guessing keys
+    is slowed like any anonymous traffic."""
+    verdict = count_request(request)
+    if not verdict.allowed:
+        raise Throttled(wait=verdict.seconds_left)
+    raise AuthenticationFailed(reason)

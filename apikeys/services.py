@@ -32,25 +32,31 @@ def api_key_create(
     *, name: str, scopes: list[str], created_by, description: str = "", expires_at=None
 ) -> CreatedKey:
     """A new key with these scopes; its text is returned once and only its hash kept."""
+    key = ApiKey(
+        name=name,
+        description=description,
+        scopes=" ".join(sorted(set(scopes))),
+        created_by=created_by,
+        expires_at=expires_at,
+    )
+    return CreatedKey(key=key, text=api_key_issue(key=key))
+
+
+def api_key_issue(*, key: ApiKey) -> str:
+    """Save the unsaved ``key`` (name, scopes… set) with a new random secret; the key's
+    text, which only the caller ever sees (the admin's form saves through here too)."""
+    key.scopes = " ".join(sorted(set(key.scope_list)))
+    key.full_clean(exclude=["prefix", "secret_hash"])
     for _attempt in range(5):
-        prefix = secrets.token_hex(4)
-        text = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
-        key = ApiKey(
-            name=name,
-            description=description,
-            prefix=prefix,
-            secret_hash=secret_hash(text),
-            scopes=" ".join(sorted(set(scopes))),
-            created_by=created_by,
-            expires_at=expires_at,
-        )
-        key.full_clean(exclude=["prefix", "secret_hash"])
+        key.prefix = secrets.token_hex(4)
+        text = f"{KEY_PREFIX}{key.prefix}_{secrets.token_urlsafe(32)}"
+        key.secret_hash = secret_hash(text)
         try:
             with transaction.atomic():
                 key.save()
         except IntegrityError:  # the prefix was taken: 1 in 4 billion
             continue
-        return CreatedKey(key=key, text=text)
+        return text
     raise RuntimeError("Could not find a free key prefix.")
 
 
@@ -89,11 +95,11 @@ def api_key_use_record(
         logger.exception("Could not record a use of API key %s.", key.display_key)
 
 
-def api_key_uses_purge(*, dry_run: bool = False) -> int:
-    """Delete the uses older than API_KEY_USE_RETENTION_DAYS; the number deleted (or that
-    would be, with ``dry_run``)."""
-    cutoff = timezone.now() - timedelta(days=settings.API_KEY_USE_RETENTION_DAYS)
-    old = ApiKeyUse.objects.filter(at__lt=cutoff)
+def api_key_uses_purge(*, older_than_days: int | None = None, dry_run: bool = False) -> int:
+    """Delete the uses older than ``older_than_days`` (API_KEY_USE_RETENTION_DAYS unless
+    given); the number deleted (or that would be, with ``dry_run``)."""
+    days = settings.API_KEY_USE_RETENTION_DAYS if older_than_days is None else older_than_days
+    old = ApiKeyUse.objects.filter(at__lt=timezone.now() - timedelta(days=days))
     if dry_run:
         return old.count()
     deleted, _by_model = old.delete()

@@ -11,7 +11,7 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
     scope = "apikey"
 
     def get_rate(self):
-        return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][self.scope]
+        return settings.API_KEY_RATE
 
     def get_cache_key(self, request, view):
         if not isinstance(request.auth, ApiKey):

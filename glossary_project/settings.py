@@ -250,11 +250,7 @@ REST_FRAMEWORK = {
         "glossary_project.httpcache.throttle.AnonymousRateThrottle",
         "apikeys.throttling.ApiKeyRateThrottle",
     ],
-    "DEFAULT_THROTTLE_RATES": {
-        "anon": os.environ.get("API_ANON_RATE", "120/minute"),
-        # Per key, whatever address it comes from.
-        "apikey": os.environ.get("API_KEY_RATE", "600/minute"),
-    },
+    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_RATE", "120/minute")},
     "DEFAULT_SCHEMA_CLASS": "terms.api.schema.GlossaryAutoSchema",
     "EXCEPTION_HANDLER": "terms.api.exceptions.api_exception_handler",
     # 0: the client is REMOTE_ADDR. Unset (None) would trust any X-Forwarded-For header,
@@ -267,14 +263,17 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Read the published AI glossary: terms with everything a term page needs, categories, "
         "the A–Z index and typo-tolerant search. Reads are public; anonymous clients see "
-        "published content only; the advisory team's operations need its session. Terms and "
-        "categories are written (as glossary/1 records, checked by the import's own code) "
-        "with an API key that has the content:write scope. Errors are "
+        "published content only; the advisory team's operations need its session or an API "
+        "key. API keys (made in the admin, sent as Authorization: Bearer gk_…) carry scopes: "
+        "content:read-unpublished (drafts and working copies), content:write (terms and "
+        "categories written as glossary/1 records, checked by the import's own code) and "
+        "inquiries:read; responses to keyed requests are private and never cached. Errors are "
         'JSON, {"detail": "…"} or each parameter or field at fault with its messages: 400 '
-        "names what is wrong, 404 means not found (or not published), 405 a method the "
-        "address does not have (see Allow), 406 an Accept without JSON, 409 a conflict with "
-        "what is stored, 412 a write based on a stale version (If-Match), 413 a body too "
-        "large, 415 a body that is not JSON, 429 slow down and 503 try again (see "
+        "names what is wrong, 401 an unknown, expired or revoked key (or none where one is "
+        "needed), 403 a key without the scope, 404 means not found (or not published), 405 a "
+        "method the address does not have (see Allow), 406 an Accept without JSON, 409 a "
+        "conflict with what is stored, 412 a write based on a stale version (If-Match), 413 a "
+        "body too large, 415 a body that is not JSON, 429 slow down and 503 try again (see "
         "Retry-After). Responses carry ETag and Last-Modified; send If-None-Match to get 304."
     ),
     "VERSION": "1.0.0",
@@ -285,8 +284,11 @@ SPECTACULAR_SETTINGS = {
         "terms.api.schema.document_common_answers",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
-    # A term's status (the write API's records) is not an inquiry's.
-    "ENUM_NAME_OVERRIDES": {"TermStatusEnum": "terms.models.Term.Status"},
+    # Two models' statuses: each its own, named, enum.
+    "ENUM_NAME_OVERRIDES": {
+        "TermStatusEnum": "terms.models.Term.Status",
+        "InquiryStatusEnum": "advisory.models.Inquiry.Status",
+    },
     # The docs' JavaScript and CSS come from this server, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -393,6 +395,9 @@ WORKER_SWEEPS = [
 # What each request made with an API key is kept for (README "API keys"); older uses are
 # deleted by the worker's sweep (hourly) or manage.py purge_api_key_uses.
 API_KEY_USE_RETENTION_DAYS = env_int("API_KEY_USE_RETENTION_DAYS", 90)
+# Requests a minute (or /second, /hour, /day) each key may make, wherever it comes from;
+# keyed requests do not count against the anonymous rate (apikeys.throttling).
+API_KEY_RATE = os.environ.get("API_KEY_RATE", "600/minute")
 
 # Advisory inquiries (README "Advisory inquiries").
 ADVISORY_NOTIFY_EMAILS = env_list("ADVISORY_NOTIFY_EMAILS")

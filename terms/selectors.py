@@ -43,6 +43,7 @@ LIST_FIELDS = [
     "aliases",
     "summary",
     "in_development",
+    "status",
     "updated_at",
     "reviewed_at",
     "category__slug",
@@ -54,9 +55,23 @@ def published_terms() -> QuerySet[Term]:
     return Term.objects.published().select_related("category")
 
 
-def term_list() -> QuerySet[Term]:
-    """Published terms with only the columns a list shows."""
-    return published_terms().only(*LIST_FIELDS)
+def term_list(*, unpublished: bool = False) -> QuerySet[Term]:
+    """Published terms with only the columns a list shows; ``unpublished``: every entry
+    whatever its status (drafts, in review, scheduled, archived), never a working copy,
+    for an API key with content:read-unpublished."""
+    terms = Term.objects.entries() if unpublished else Term.objects.published()
+    return terms.select_related("category").only(*LIST_FIELDS)
+
+
+def unpublished_term_id(slug: str, *, working_copy: bool = False) -> int | None:
+    """For a reader of unpublished content: the id of the entry with ``slug``, whatever
+    its status, or (``working_copy``) of its working copy when it has one; None if no
+    entry has the slug. term_page shows it as it shows a previewed term."""
+    found = Term.objects.entries().filter(slug=slug).values_list("pk", "working_copy__pk").first()
+    if found is None:
+        return None
+    entry_id, copy_id = found
+    return copy_id if working_copy and copy_id is not None else entry_id
 
 
 class FAQItem(NamedTuple):

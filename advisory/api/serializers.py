@@ -113,9 +113,28 @@ class InquiryFormSerializer(serializers.Serializer):
     expires_in = serializers.IntegerField(help_text="Seconds the token stays valid.")
 
 
-class InquirySerializer(serializers.ModelSerializer):
-    """An inquiry as the advisory team sees it."""
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "string", "enum": list(Inquiry.PERSONAL_DATA_FIELDS)},
+        "description": "The fields of this inquiry that are personal data (what the "
+        "visitor sent about themselves): keep, share and erase them as such.",
+        "example": list(Inquiry.PERSONAL_DATA_FIELDS),
+    }
+)
+class PersonalDataField(serializers.Field):
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
 
+    def to_representation(self, value):
+        return list(Inquiry.PERSONAL_DATA_FIELDS)
+
+
+class InquirySerializer(serializers.ModelSerializer):
+    """An inquiry as the advisory team (or a key with inquiries:read) sees it;
+    ``personal_data`` names the fields that are personal data."""
+
+    personal_data = PersonalDataField()
     # null: an inquiry about no term (or a deleted one), or assigned to nobody yet.
     term = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     assigned_to = serializers.SlugRelatedField(
@@ -145,5 +164,6 @@ class InquirySerializer(serializers.ModelSerializer):
             "notification",
             "created_at",
             "updated_at",
+            "personal_data",
         ]
         read_only_fields = fields

@@ -13,8 +13,16 @@ from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 
+from apikeys.permissions import KeyScope
+from terms.api.filters import StrictFilterBackend
 from terms.api.pagination import GlossaryPagination
-from terms.api.schema import FIELD_ERRORS_REF, PAGINATION_PARAMETERS, bad_request, error
+from terms.api.schema import (
+    FIELD_ERRORS_REF,
+    NOT_AUTHENTICATED,
+    PAGINATION_PARAMETERS,
+    bad_request,
+    error,
+)
 
 from ..forms import InquiryForm, consent_wording, form_token
 from ..idempotency import IdempotencyKeyInvalid
@@ -26,6 +34,7 @@ from ..services import (
     inquiry_submit,
 )
 from ..views import client_address
+from .filters import InquiryFilter
 from .serializers import (
     InquiryFormSerializer,
     InquiryReceivedSerializer,
@@ -34,7 +43,15 @@ from .serializers import (
 )
 
 PUBLIC_ACTIONS = {"create", "form"}
-NOT_THE_TEAM = error("Not logged in as a member of the advisory team.")
+NOT_THE_TEAM = error(
+    "Logged in, but not as a member of the advisory team; or an API key without the "
+    "inquiries:read scope."
+)
+READERS = (
+    "For the advisory team (its admin login) or an API key with the `inquiries:read` "
+    "scope. Every answer holds personal data (`personal_data` names the fields) and is "
+    "`Cache-Control: private, no-store`; each keyed read is recorded in the key's audit."
+)
 
 IDEMPOTENCY_KEY = "Idempotency-Key"
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
@@ -60,12 +77,19 @@ REPLAYED_HEADER = OpenApiParameter(
 
 
 class AdvisoryTeamOnly(BasePermission):
-    """Reading inquiries needs the advisory team's permission."""
+    """Reading inquiries needs the advisory team's permission, or a key with
+    inquiries:read (which only its members can give a key: apikeys.forms)."""
 
-    message = "Only the advisory team can read inquiries. Log in to the admin first."
+    message = (
+        "Only the advisory team can read inquiries. Log in to the admin first, or use an "
+        "API key with the inquiries:read scope."
+    )
+    key_scope = KeyScope.required("inquiries:read")
 
     def has_permission(self, request, view):
-        return request.user.has_perm("advisory.view_inquiry")
+        return request.user.has_perm("advisory.view_inquiry") or self.key_scope().has_permission(
+            request, view
+        )
 
 
 class InquiryPagination(GlossaryPagination):
@@ -75,19 +99,27 @@ class InquiryPagination(GlossaryPagination):
 
 @extend_schema_view(
     list=extend_schema(
-        summary="Inquiries, newest first (advisory team only)",
+        summary="Inquiries, newest first (advisory team or inquiries:read)",
+        description=READERS,
         parameters=PAGINATION_PARAMETERS,
         responses={
             200: InquirySerializer(many=True),
-            400: bad_request('A malformed page or page_size, e.g. {"page": ["…"]}.'),
+            400: bad_request(
+                "A malformed page, page_size, status or created_since, or an unknown "
+                'parameter, e.g. {"status": ["Select a valid choice. …"]}.'
+            ),
+            401: NOT_AUTHENTICATED,
             403: NOT_THE_TEAM,
             404: error("Past the last page."),
         },
     ),
     retrieve=extend_schema(
-        summary="One inquiry by reference (advisory team only)",
+        summary="One inquiry by reference (advisory team or inquiries:read)",
+        description=READERS,
         responses={
             200: InquirySerializer,
+            400: bad_request("An unknown query parameter."),
+            401: NOT_AUTHENTICATED,
             403: NOT_THE_TEAM,
             404: error("No inquiry has this reference."),
         },
@@ -100,6 +132,10 @@ class InquiryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     permission_classes = [AdvisoryTeamOnly]
     serializer_class = InquirySerializer
     pagination_class = InquiryPagination
+    filter_backends = [StrictFilterBackend]
+    filterset_class = InquiryFilter
+    query_parameters = ("format",)
+    list_query_parameters = ("page", "page_size")
     lookup_field = "reference"
     lookup_value_regex = "[0-9a-fA-F-]{36}"
     queryset = Inquiry.objects.select_related("term", "assigned_to")

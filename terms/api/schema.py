@@ -98,6 +98,11 @@ PAGINATION_PARAMETERS = [
     ),
 ]
 
+NOT_AUTHENTICATED = error(
+    "No credentials (see WWW-Authenticate: Bearer): log in, or send an API key as "
+    "Authorization: Bearer gk_…."
+)
+
 NOT_MODIFIED = OpenApiResponse(
     description="Not modified: the ETag in If-None-Match (or the time in If-Modified-Since) "
     "still holds. No body."
@@ -105,6 +110,18 @@ NOT_MODIFIED = OpenApiResponse(
 
 # Answers of every operation, whatever it does.
 COMMON_ANSWERS = {
+    "401": {
+        "description": "An API key in Authorization: Bearer that is unknown, expired or "
+        "revoked (a request without one is anonymous wherever anonymous readers are "
+        "welcome); or, where credentials are needed, none were sent.",
+        "headers": {
+            "WWW-Authenticate": {
+                "description": 'Bearer realm="api", with error="invalid_token" for a bad key.',
+                "schema": {"type": "string"},
+            }
+        },
+        "content": {"application/json": {"schema": ERROR_REF}},
+    },
     "406": {
         "description": "The Accept header allows no JSON; send application/json or */*.",
         "content": {"application/json": {"schema": ERROR_REF}},

@@ -75,6 +75,12 @@ class TermListSerializer(serializers.Serializer):
     in_development = serializers.BooleanField(
         help_text="True when the entry carries a note that its content is still being developed."
     )
+    status = serializers.ChoiceField(
+        choices=Term.Status.choices,
+        help_text="Always published, except for an API key with content:read-unpublished, "
+        "which sees drafts, entries in review, scheduled and archived entries and working "
+        "copies too.",
+    )
     updated_at = serializers.DateTimeField()
     reviewed_at = serializers.DateTimeField(
         read_only=True,
@@ -98,6 +104,7 @@ class TermListSerializer(serializers.Serializer):
             "summary": term.summary,
             "category": {"slug": term.category.slug, "name": term.category.name},
             "in_development": term.in_development,
+            "status": term.status,
             "updated_at": iso_time(term.updated_at),
             "reviewed_at": iso_time(term.reviewed_at),
             "url": f"{api_base}{term.slug}/",

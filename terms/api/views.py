@@ -11,11 +11,13 @@ from drf_spectacular.utils import (
 )
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import mixins, viewsets
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotAuthenticated, NotFound, PermissionDenied, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apikeys.models import Scope
+from apikeys.permissions import key_has_scope
 from glossary_project.httpcache.generation import content_generation
 from glossary_project.httpcache.hits import attach_note
 
@@ -44,6 +46,13 @@ from .serializers import (
 )
 from .writes import EntryWrites, category_write_schemas, term_write_schemas
 
+READ_UNPUBLISHED = Scope.READ_UNPUBLISHED.value
+VERSIONS = ("entry", "working-copy")
+UNPUBLISHED_NOTE = (
+    "With an API key that has the `content:read-unpublished` scope (Authorization: Bearer), "
+    "every entry whatever its `status` (drafts, in review, scheduled, archived; never a "
+    "working copy), and such responses are `Cache-Control: private, no-store`."
+)
 NO_NUL = r"^[^\x00]*$"  # Django's forms refuse a NUL character in text
 SLUG = r"^[-a-zA-Z0-9_]+$"
 ERRORS = {
@@ -123,7 +132,8 @@ class PublicReadOnlyViewSet(
 @extend_schema_view(
     list=extend_schema(
         summary="List published terms",
-        description="Paginated; filter by category, letter, search or change time.",
+        description="Paginated; filter by category, letter, search or change time. "
+        f"{UNPUBLISHED_NOTE} `search` finds published terms only.",
         parameters=[
             *PAGINATION_PARAMETERS,
             OpenApiParameter(
@@ -147,8 +157,19 @@ class PublicReadOnlyViewSet(
     ),
     retrieve=extend_schema(
         summary="One term with everything its page shows",
-        description="A term that was renamed answers 301 from its old slug to the new one.",
+        description="A term that was renamed answers 301 from its old slug to the new one. "
+        "With an API key that has the `content:read-unpublished` scope, the entry whatever "
+        "its `status`, or with `version=working-copy` its working copy (the changes waiting "
+        "to be published onto a live entry; the entry itself when it has none); such "
+        "responses are `Cache-Control: private, no-store`. This replaces preview tokens "
+        "for server-side front ends.",
         parameters=[
+            OpenApiParameter(
+                "version",
+                {"type": "string", "enum": list(VERSIONS)},
+                description="Only with a `content:read-unpublished` key: `entry` (the "
+                "default) or `working-copy`. Without such a key, a 401 (no key) or 403.",
+            ),
             OpenApiParameter(
                 "preview",
                 str,
@@ -161,6 +182,7 @@ class PublicReadOnlyViewSet(
             200: TermDetailSerializer,
             301: OpenApiResponse(description="Renamed: Location is the term's address now."),
             **ERRORS,
+            403: error("`version` with an API key that lacks content:read-unpublished."),
         },
     ),
     **term_write_schemas(),
@@ -171,10 +193,10 @@ class TermViewSet(EntryWrites, PublicReadOnlyViewSet):
     filterset_class = TermFilter
     pagination_class = GlossaryPagination
     list_query_parameters = ("page", "page_size", "fields")
-    retrieve_query_parameters = ("preview", "fields")
+    retrieve_query_parameters = ("preview", "version", "fields")
 
     def get_queryset(self):
-        return selectors.term_list()
+        return selectors.term_list(unpublished=key_has_scope(self.request, READ_UNPUBLISHED))
 
     def list(self, request, *args, **kwargs):
         found = self.filter_queryset(self.get_queryset())
@@ -194,7 +216,7 @@ class TermViewSet(EntryWrites, PublicReadOnlyViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         slug, preview = kwargs["slug"], request.query_params.get("preview")
-        preview_id = previewed_term_id(preview)
+        preview_id = self.unpublished_term_id(request, slug) or previewed_term_id(preview)
         whole = TermDetailSerializer.needs_lists(self.field_selection)
         try:
             page = selectors.term_page(slug=slug, preview_id=preview_id, whole=whole)
@@ -208,6 +230,19 @@ class TermViewSet(EntryWrites, PublicReadOnlyViewSet):
                 ) from None
             raise
         return Response(self.get_serializer(page).data)
+
+    def unpublished_term_id(self, request, slug: str) -> int | None:
+        """The term a content:read-unpublished key asks for (``version``), else None."""
+        version = request.query_params.get("version")
+        if version is not None and version not in VERSIONS:
+            raise ValidationError({"version": [f"Must be one of: {', '.join(VERSIONS)}."]})
+        if not key_has_scope(request, READ_UNPUBLISHED):
+            if version is None:
+                return None
+            if request.auth is None:
+                raise NotAuthenticated(f"version needs an API key with {READ_UNPUBLISHED}.")
+            raise PermissionDenied(f"version needs an API key with {READ_UNPUBLISHED}.")
+        return selectors.unpublished_term_id(slug, working_copy=version == "working-copy")
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -398,7 +398,8 @@ def test_a_logged_in_user_outside_the_advisory_team_cannot_read_inquiries(read_u
 
     assert response.status_code == 403
     assert response.json() == {
-        "detail": "Only the advisory team can read inquiries. Log in to the admin first."
+        "detail": "Only the advisory team can read inquiries. Log in to the admin first, "
+        "or use an API key with the inquiries:read scope."
     }
     for value in PERSONAL:
         assert value not in response.content.decode()

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
 TERMS = "/api/v1/terms/"
 PAGE = "/api/v1/terms/model-card/"
 LIST_FIELDS = (
-    "slug, title, aliases, summary, category, in_development, updated_at, reviewed_at, url, web_url"
+    "slug, title, aliases, summary, category, in_development, status, updated_at, reviewed_at, "
+    "url, web_url"
 )
 
 

@@ -162,15 +162,20 @@ def test_another_client_address_has_its_own_allowance(client, low_rate):
 
 
 @pytest.mark.parametrize(
-    "disguise",
-    [{"HTTP_COOKIE": "sessionid=made-up"}, {"HTTP_AUTHORIZATION": "Bearer made-up"}],
-    ids=["made-up-session-cookie", "made-up-authorization"],
+    ("disguise", "refused"),
+    [
+        ({"HTTP_COOKIE": "sessionid=made-up"}, 200),
+        # An API key that is not one is a 401 (never read as anonymous), counted all the same.
+        ({"HTTP_AUTHORIZATION": "Bearer made-up"}, 401),
+        ({"HTTP_AUTHORIZATION": "Bearer gk_12345678_made-up"}, 401),
+    ],
+    ids=["made-up-session-cookie", "made-up-authorization", "made-up-api-key"],
 )
 def test_a_made_up_credential_does_not_escape_the_anonymous_rate(
-    client, low_rate, response_cache, disguise
+    client, low_rate, response_cache, disguise, refused
 ):
     statuses = [client.get("/api/v1/letters/", **disguise).status_code for _ in range(3)]
-    assert statuses == [200, 200, 429]
+    assert statuses == [refused, refused, 429]
 
 
 def test_a_logged_in_editor_is_not_throttled(client, low_rate, editor):

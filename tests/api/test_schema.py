@@ -112,7 +112,7 @@ def test_the_term_list_documents_its_page_shape_and_errors(schema):
     item = schema["components"]["schemas"][item_ref.rsplit("/", 1)[-1]]
     assert set(item["properties"]) == {
         *("slug", "title", "aliases", "summary", "category", "in_development", "updated_at"),
-        *("reviewed_at", "url", "web_url"),
+        *("status", "reviewed_at", "url", "web_url"),
     }
 
 
@@ -124,7 +124,7 @@ def test_the_term_page_documents_every_field(schema):
         *("slug", "title", "aliases", "summary", "category", "in_development", "updated_at"),
         *("reviewed_at", "url", "web_url", "definition", "definition_html", "why_it_matters"),
         *("why_it_matters_html", "key_considerations", "faqs", "references", "related"),
-        *("links_to", "cta", "published_at", "json_ld"),
+        *("links_to", "cta", "published_at", "json_ld", "status"),
     }
     assert "404" in responses
 
@@ -160,7 +160,7 @@ def test_the_items_fields_selects_from_say_that_their_keys_may_be_left_out(schem
 
 def test_the_term_page_documents_its_preview_and_field_selection(schema):
     documented = parameters(schema["paths"]["/api/v1/terms/{slug}/"]["get"])
-    assert set(documented) == {"slug", "preview", "fields"}
+    assert set(documented) == {"slug", "preview", "version", "fields"}
 
 
 def test_suggest_documents_its_parameters_and_answer(schema):

@@ -100,6 +100,7 @@ def test_a_list_item_carries_exactly_the_list_fields(client):
         "summary": "Reverse-engineering what a neural network computes.",
         "category": {"slug": "interpretability", "name": "Interpretability & Explainability"},
         "in_development": True,
+        "status": "published",
         "updated_at": iso(term.updated_at),
         "reviewed_at": None,
         "url": f"{SERVER}/api/v1/terms/mechanistic-interpretability/",
@@ -251,7 +252,7 @@ def test_the_term_page_has_every_field_a_page_shows(client, example_term):
         *("slug", "title", "aliases", "summary", "category", "in_development", "updated_at"),
         *("reviewed_at", "url", "web_url", "definition", "definition_html", "why_it_matters"),
         *("why_it_matters_html", "key_considerations", "faqs", "references", "related"),
-        *("links_to", "cta", "published_at", "json_ld"),
+        *("links_to", "cta", "published_at", "json_ld", "status"),
     }
     assert page["slug"] == "mechanistic-interpretability"
     assert page["title"] == "Mechanistic Interpretability"
