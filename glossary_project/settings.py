@@ -390,7 +390,14 @@ WORKER_SWEEPS = [
     "advisory.services.notifications_sweep",
     "terms.schedules.schedules_apply_due",
     "apikeys.services.api_key_uses_sweep",
+    "terms.changes.changes_sweep",
 ]
+# The change feed (terms/changes.py): a content change not announced after its commit
+# (the process died, the database failed just then) is announced by the worker's sweep
+# once it is this old; given up after CONTENT_CHANGE_GIVE_UP_HOURS; records kept a week.
+CONTENT_CHANGE_SWEEP_SECONDS = env_float("CONTENT_CHANGE_SWEEP_SECONDS", 10)
+CONTENT_CHANGE_GIVE_UP_HOURS = env_float("CONTENT_CHANGE_GIVE_UP_HOURS", 24)
+CONTENT_CHANGE_KEEP_DAYS = env_int("CONTENT_CHANGE_KEEP_DAYS", 7)
 
 # What each request made with an API key is kept for (README "API keys"); older uses are
 # deleted by the worker's sweep (hourly) or manage.py purge_api_key_uses.
