@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import term_links
+from . import changes, term_links
 from .audit import audit_record
 from .history import revision_date, snapshot_of_revision
 from .imports.records import FORMAT_NAME, GlossaryImportError, ImportReport, Progress
@@ -372,6 +372,7 @@ def glossary_import(
             GlossaryWriter(report, source=source, revision_comment=revision_comment).run(
                 data, progress
             )
+        changes.attribute(source)  # a document of categories alone records no revision
         if report.errors or dry_run:
             transaction.set_rollback(True)
         elif audit:

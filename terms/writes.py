@@ -27,6 +27,7 @@ from typing import Any
 
 from django.db import transaction
 
+from . import changes
 from .audit import audit_record
 from .imports.records import FORMAT_NAME, GlossaryImportError, RecordError
 from .models import AuditEntry, Category, Term
@@ -210,6 +211,7 @@ def term_write(
         replaced = {}
     report = _imported({"terms": [_prepared(record, mode, stored, replaced)]}, actor_name)
     written = term_version(slug=slug)
+    changes.attribute(SOURCE)  # for the change feed (revisions say it too)
     if report.changed_anything:
         term = Term.objects.entries().get(slug=slug)
         audit_record(
@@ -238,6 +240,7 @@ def term_delete(*, slug: str, actor_name: str, if_match: list[str] | None = None
         detail=f"through the API; was {term.status}",
     )
     term.delete()
+    changes.attribute(SOURCE)
 
 
 # Categories ---------------------------------------------------------------------------
@@ -278,6 +281,7 @@ def category_write(
     report = _imported(
         {"categories": [_prepared(record, mode, stored, CATEGORY_REPLACED)]}, actor_name
     )
+    changes.attribute(SOURCE)
     if report.changed_anything:
         audit_record(
             AuditEntry.Action.CREATE if stored is None else AuditEntry.Action.EDIT,
@@ -308,3 +312,4 @@ def category_delete(*, slug: str, actor_name: str, if_match: list[str] | None = 
         detail="through the API",
     )
     category.delete()
+    changes.attribute(SOURCE)
