@@ -344,7 +344,7 @@ def glossary_import(
     source: str = Term.Source.IMPORT,
     actor_name: str = IMPORT_COMMAND,
     revision_comment: str = "Imported",
-    audit: bool = True,
+    whole_document: bool = True,
 ) -> ImportReport:
     """Import a glossary file (already parsed from JSON), all or nothing.
 
@@ -360,8 +360,10 @@ def glossary_import(
     ("validated", records done, records) and ("written", terms done, terms) as it goes.
 
     ``source``, ``actor_name`` and ``revision_comment`` say who writes (the content write
-    API: "api" and its key); ``audit=False`` leaves the audit entry to a caller that
-    records its own (a write of one entry, terms.writes), in the same transaction.
+    API: "api" and its key). ``whole_document=False``: the data is one entry written by
+    terms.writes, not an import: no import audit entry (the caller records its own, in the
+    same transaction) and no import account for the change feed (``imported`` stays None,
+    so no glossary.imported webhook; the entry's own change is announced).
     """
     report = ImportReport()
     GlossaryValidator(report).run(data, progress)
@@ -375,7 +377,7 @@ def glossary_import(
         changes.attribute(source)  # a document of categories alone records no revision
         if report.errors or dry_run:
             transaction.set_rollback(True)
-        elif audit:
+        elif whole_document:
             audit_record(
                 AuditEntry.Action.IMPORT,
                 source=source,

@@ -177,7 +177,7 @@ def _imported(document: dict, actor_name: str):
             source=SOURCE,
             actor_name=actor_name,
             revision_comment=f"Written through the API by {actor_name}",
-            audit=False,
+            whole_document=False,
         )
     except GlossaryImportError as error:
         raise RecordRefused(error.report.errors) from error

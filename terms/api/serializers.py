@@ -323,8 +323,6 @@ class SuggestionsSerializer(serializers.Serializer):
 # import's own code (terms.writes), which words its errors; these serializers never run
 # on a request.
 
-RECORD_NOTE = "A glossary/1 record: the fields of the import file (docs: glossary format)."
-
 
 class RecordFAQSerializer(serializers.Serializer):
     question = serializers.CharField()

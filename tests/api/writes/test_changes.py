@@ -30,6 +30,7 @@ def test_a_published_term_written_through_the_api_is_announced_from_the_api(
     [change] = announced
     assert [term.slug for term in change.published] == ["model-card"]
     assert change.source == "api"
+    assert change.imported is None  # one entry written, not a glossary imported
 
 
 def test_a_term_deleted_through_the_api_is_announced_unpublished(
