@@ -1,7 +1,5 @@
-from django.conf import settings
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
 from django.utils.http import http_date
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -18,6 +16,7 @@ from rest_framework.views import APIView
 
 from apikeys.models import Scope
 from apikeys.permissions import key_has_scope
+from glossary_project.cdn import tags
 from glossary_project.httpcache.generation import content_generation
 from glossary_project.httpcache.hits import attach_note
 
@@ -74,9 +73,11 @@ def permanent_redirect(request, view_name: str, slug: str) -> HttpResponsePerman
 
 
 class PublicContentMixin:
-    """Read-only, published content: cache headers, and no unknown query parameters."""
+    """Read-only, published content: cache headers and tags (glossary_project.cdn), and
+    no unknown query parameters."""
 
     query_parameters: tuple[str, ...] = ("format",)
+    cache_tags: tuple[str, ...] = ()
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -101,8 +102,12 @@ class PublicContentMixin:
             generation = content_generation()
             if generation is not None:
                 response["Last-Modified"] = http_date(generation.changed_at.timestamp())
-            patch_cache_control(response, public=True, max_age=settings.API_CACHE_MAX_AGE)
+            tags.tag(response, *self.get_cache_tags(request))
         return response
+
+    def get_cache_tags(self, request) -> tuple[str, ...]:
+        """What the response shows, for purging shared caches when it changes."""
+        return self.cache_tags
 
 
 class PublicReadOnlyViewSet(
@@ -194,9 +199,17 @@ class TermViewSet(EntryWrites, PublicReadOnlyViewSet):
     pagination_class = GlossaryPagination
     list_query_parameters = ("page", "page_size", "fields")
     retrieve_query_parameters = ("preview", "version", "fields")
+    page_tags: tuple[str, ...] = ()
 
     def get_queryset(self):
         return selectors.term_list(unpublished=key_has_scope(self.request, READ_UNPUBLISHED))
+
+    def get_cache_tags(self, request) -> tuple[str, ...]:
+        if self.action == "retrieve":
+            return self.page_tags
+        if request.query_params.get("search"):
+            return (tags.TERMS_LIST, tags.SEARCH)
+        return (tags.TERMS_LIST,)
 
     def list(self, request, *args, **kwargs):
         found = self.filter_queryset(self.get_queryset())
@@ -229,6 +242,9 @@ class TermViewSet(EntryWrites, PublicReadOnlyViewSet):
                     "Not found, or the preview link is invalid or has expired."
                 ) from None
             raise
+        self.page_tags = tags.term_page_tags(
+            term_id=page.term.pk, category_id=page.term.category_id, shown=page.shown_term_ids
+        )
         return Response(self.get_serializer(page).data)
 
     def unpublished_term_id(self, request, slug: str) -> int | None:
@@ -278,6 +294,12 @@ class CategoryViewSet(EntryWrites, PublicReadOnlyViewSet):
     version_of = staticmethod(writes.category_version)
     write_entry = staticmethod(writes.category_write)
     delete_entry = staticmethod(writes.category_delete)
+    category_tag = ""
+
+    def get_cache_tags(self, request) -> tuple[str, ...]:
+        if self.action == "retrieve":  # with its term count
+            return (self.category_tag, tags.TERMS_LIST)
+        return (tags.CATEGORIES_LIST,)
 
     def get_queryset(self):
         return selectors.public_categories()
@@ -291,6 +313,7 @@ class CategoryViewSet(EntryWrites, PublicReadOnlyViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         [category] = selectors.with_readers_html([self.get_object()])
+        self.category_tag = tags.category(category.pk)
         return Response(self.get_serializer(category).data)
 
     def get_serializer_context(self):
@@ -299,6 +322,7 @@ class CategoryViewSet(EntryWrites, PublicReadOnlyViewSet):
 
 class LettersView(PublicContentMixin, APIView):
     action = "letters"
+    cache_tags = (tags.LETTERS,)
 
     @extend_schema(
         summary="The A–Z index",
@@ -312,6 +336,7 @@ class LettersView(PublicContentMixin, APIView):
 
 class SuggestView(PublicContentMixin, APIView):
     action = "suggest"
+    cache_tags = (tags.TERMS_LIST, tags.SEARCH)
     query_parameters = ("format", "q", "limit")
 
     @extend_schema(
