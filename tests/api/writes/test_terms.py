@@ -299,3 +299,14 @@ def test_asking_which_methods_an_entry_has_is_answered(reader, evals):
     for path in (TERMS, TERMS + "evals/", TERMS + "evals/record/"):
         response = reader.options(path)
         assert response.status_code == 200, path
+
+
+def test_write_answers_are_never_kept_by_a_shared_cache_or_cdn(writer, evals):
+    for response in (
+        writer.get(TERMS + "evals/record/"),
+        writer.patch(TERMS + "evals/", {"summary": "Changed."}, content_type=JSON),
+        writer.post(TERMS, record(slug="evals"), content_type=JSON),  # a 409
+    ):
+        assert response["Cache-Control"] == "private, no-store", response.status_code
+        assert "Cache-Tag" not in response
+        assert "Surrogate-Key" not in response
