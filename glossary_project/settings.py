@@ -420,9 +420,9 @@ WORKER_DEAD_AFTER_SECONDS = env_float("WORKER_DEAD_AFTER_SECONDS", 30)
 WORKER_SWEEPS = [
     "advisory.services.notifications_sweep",
     "terms.schedules.schedules_apply_due",
-    "apikeys.services.api_key_uses_sweep",
     "terms.changes.changes_sweep",
     "glossary_project.cdn.services.purges_sweep",
+    "apikeys.services.api_key_uses_sweep",
 ]
 # The change feed (terms/changes.py): a content change not announced after its commit
 # (the process died, the database failed just then) is announced by the worker's sweep

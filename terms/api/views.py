@@ -52,6 +52,8 @@ UNPUBLISHED_NOTE = (
     "every entry whatever its `status` (drafts, in review, scheduled, archived; never a "
     "working copy), and such responses are `Cache-Control: private, no-store`."
 )
+# No credentials, or an API key (which may see more): a client sends its key if it has one.
+ANONYMOUS_OR_KEY = [{}, {"bearerAuth": []}]
 NO_NUL = r"^[^\x00]*$"  # Django's forms refuse a NUL character in text
 SLUG = r"^[-a-zA-Z0-9_]+$"
 ERRORS = {
@@ -137,6 +139,7 @@ class PublicReadOnlyViewSet(
 @extend_schema_view(
     list=extend_schema(
         summary="List published terms",
+        auth=ANONYMOUS_OR_KEY,
         description="Paginated; filter by category, letter, search or change time. "
         f"{UNPUBLISHED_NOTE} `search` finds published terms only.",
         parameters=[
@@ -162,6 +165,7 @@ class PublicReadOnlyViewSet(
     ),
     retrieve=extend_schema(
         summary="One term with everything its page shows",
+        auth=ANONYMOUS_OR_KEY,
         description="A term that was renamed answers 301 from its old slug to the new one. "
         "With an API key that has the `content:read-unpublished` scope, the entry whatever "
         "its `status`, or with `version=working-copy` its working copy (the changes waiting "

@@ -187,9 +187,9 @@ def test_the_interactive_docs_open(client):
     assert b"/api/schema/" in client.get("/api/docs/?script=").content
 
 
+# Anyone, or an API key with content:read-unpublished, which sees more.
+ANONYMOUS_OR_KEY = [("/api/v1/terms/", "get"), ("/api/v1/terms/{slug}/", "get")]
 PUBLIC = [
-    ("/api/v1/terms/", "get"),
-    ("/api/v1/terms/{slug}/", "get"),
     ("/api/v1/categories/", "get"),
     ("/api/v1/categories/{slug}/", "get"),
     ("/api/v1/letters/", "get"),
@@ -206,9 +206,13 @@ def operations(schema: dict):
             yield path, method, operation
 
 
-def test_public_operations_ask_for_no_credentials_and_the_teams_for_the_session(schema):
+def test_public_operations_ask_for_no_credentials_and_the_teams_for_the_session_or_a_key(
+    schema,
+):
     for path, method in PUBLIC:
         assert schema["paths"][path][method].get("security", []) == [], (path, method)
+    for path, method in ANONYMOUS_OR_KEY:
+        assert schema["paths"][path][method]["security"] == [{}, {"bearerAuth": []}]
     for path, method in TEAM_ONLY:
         assert schema["paths"][path][method]["security"] == [
             {"bearerAuth": []},
@@ -216,9 +220,8 @@ def test_public_operations_ask_for_no_credentials_and_the_teams_for_the_session(
         ], (path, method)
     for path, method in KEYED_WRITES:
         assert schema["paths"][path][method]["security"] == [{"bearerAuth": []}], (path, method)
-    assert sorted([*PUBLIC, *TEAM_ONLY, *KEYED_WRITES]) == sorted(
-        (p, m) for p, m, _ in operations(schema)
-    )
+    everything = [*PUBLIC, *ANONYMOUS_OR_KEY, *TEAM_ONLY, *KEYED_WRITES]
+    assert sorted(everything) == sorted((p, m) for p, m, _ in operations(schema))
 
 
 def test_every_write_documents_who_may_send_it_and_how_it_is_refused(schema):
