@@ -1,9 +1,10 @@
 """Request bodies, read with a hard limit however they are sent (README "Errors").
 
 An inquiry (the site's form, POST /api/v1/inquiries/) may be ADVISORY_MAX_BODY_BYTES long,
-any other request Django's DATA_UPLOAD_MAX_MEMORY_SIZE; a longer one is answered 413
-before anything reads it (JSON under /api/, the site's page elsewhere), instead of Django's
-400 or a view's own check.
+a glossary document (POST /api/v1/glossary/) API_GLOSSARY_MAX_BYTES, any other request
+Django's DATA_UPLOAD_MAX_MEMORY_SIZE; a longer one is answered 413 before anything reads
+it (JSON under /api/, the site's page elsewhere), instead of Django's 400 or a view's own
+check.
 
 A body sent with Transfer-Encoding: chunked has no Content-Length: gunicorn hands it on
 as a stream without CONTENT_LENGTH, which Django's request reads as empty (every field
@@ -21,6 +22,7 @@ from django.urls import Resolver404, resolve
 from .errors import payload_too_large, unreadable_request
 
 INQUIRY_VIEWS = frozenset({"advisory:inquiry_form", "advisory-api:inquiry-list"})
+GLOSSARY_IMPORT_VIEW = "api:glossary-import"  # a whole glossary/1 document
 # Nothing reads the body of these: it is neither read nor refused.
 BODILESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 READ_SIZE = 64 * 1024
@@ -34,6 +36,8 @@ def body_limit(path: str, urlconf=None) -> int | None:
         view_name = None
     if view_name in INQUIRY_VIEWS:
         return settings.ADVISORY_MAX_BODY_BYTES
+    if view_name == GLOSSARY_IMPORT_VIEW:
+        return settings.API_GLOSSARY_MAX_BYTES
     return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 
 

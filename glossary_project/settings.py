@@ -293,16 +293,18 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "AI Glossary API",
     "DESCRIPTION": (
         "Read the published AI glossary: terms with everything a term page needs, categories, "
-        "the A–Z index and typo-tolerant search. Public and read-only; anonymous clients see "
+        "the A–Z index and typo-tolerant search. Reads are public; anonymous clients see "
         "published content only; the advisory team's operations need its session or an API "
         "key. API keys (made in the admin, sent as Authorization: Bearer gk_…) carry scopes: "
-        "content:read-unpublished (drafts and working copies), content:write and "
+        "content:read-unpublished (drafts and working copies), content:write (terms and "
+        "categories written as glossary/1 records, checked by the import's own code) and "
         "inquiries:read; responses to keyed requests are private and never cached. Errors are "
         'JSON, {"detail": "…"} or each parameter or field at fault with its messages: 400 '
         "names what is wrong, 401 an unknown, expired or revoked key (or none where one is "
         "needed), 403 a key without the scope, 404 means not found (or not published), 405 a "
-        "method the address does not have (see Allow), 406 an Accept without JSON, 413 a body "
-        "too large, 415 a body that is not JSON, 429 slow down and 503 try again (see "
+        "method the address does not have (see Allow), 406 an Accept without JSON, 409 a "
+        "conflict with what is stored, 412 a write based on a stale version (If-Match), 413 a "
+        "body too large, 415 a body that is not JSON, 429 slow down and 503 try again (see "
         "Retry-After). Responses carry ETag and Last-Modified; send If-None-Match to get 304."
     ),
     "VERSION": "1.0.0",
@@ -445,6 +447,8 @@ ADVISORY_MAX_LINKS = env_int("ADVISORY_MAX_LINKS", 2)
 # The largest inquiry a person can send (every field full, in four-byte characters, which
 # are twelve once percent-encoded or escaped in JSON) is about 70 KB.
 ADVISORY_MAX_BODY_BYTES = env_int("ADVISORY_MAX_BODY_BYTES", 128 * 1024)
+# The largest glossary/1 document POST /api/v1/glossary/ takes (413 past it).
+API_GLOSSARY_MAX_BYTES = env_int("API_GLOSSARY_MAX_BYTES", 32 * 1024 * 1024)
 # An email in "sending" for less than this is in flight on some worker and is left alone;
 # past it that worker is presumed dead and the email is sent again (same Message-ID). It
 # must exceed a whole SMTP conversation at EMAIL_TIMEOUT (advisory.checks warns).

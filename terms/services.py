@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import term_links
+from . import changes, term_links
 from .audit import audit_record
 from .history import revision_date, snapshot_of_revision
 from .imports.records import FORMAT_NAME, GlossaryImportError, ImportReport, Progress
@@ -336,7 +336,14 @@ EXPORT_COMMAND = "manage.py export_glossary"
 
 
 def glossary_import(
-    *, data: Any, dry_run: bool = False, progress: Progress | None = None
+    *,
+    data: Any,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    source: str = Term.Source.IMPORT,
+    actor_name: str = IMPORT_COMMAND,
+    revision_comment: str = "Imported",
+    whole_document: bool = True,
 ) -> ImportReport:
     """Import a glossary file (already parsed from JSON), all or nothing.
 
@@ -351,18 +358,30 @@ def glossary_import(
     audit entry with its counts, by the import command; a file that changes nothing
     writes nothing else (no revision, no content-generation move). ``progress`` is told
     ("validated", records done, records) and ("written", terms done, terms) as it goes.
+
+    ``source``, ``actor_name`` and ``revision_comment`` say who writes (the content write
+    API: "api" and its key). ``whole_document=False``: the data is one entry written by
+    terms.writes, not an import: no import audit entry (the caller records its own, in the
+    same transaction) and no import account for the change feed (``imported`` stays None,
+    so no glossary.imported webhook; the entry's own change is announced).
     """
     report = ImportReport()
     with transaction.atomic():
         with search_words_batched():
-            GlossaryWriter(report).run(data, progress)
+            GlossaryWriter(
+                report,
+                source=source,
+                revision_comment=revision_comment,
+                whole_document=whole_document,
+            ).run(data, progress)
+        changes.attribute(source)  # a document of categories alone records no revision
         if report.errors or dry_run:
             transaction.set_rollback(True)
-        else:
+        elif whole_document:
             audit_record(
                 AuditEntry.Action.IMPORT,
-                source=Term.Source.IMPORT,
-                actor_name=IMPORT_COMMAND,
+                source=source,
+                actor_name=actor_name,
                 target_type="glossary",
                 target_repr=FORMAT_NAME,
                 detail=report.summary(),
@@ -400,25 +419,10 @@ def glossary_export(*, statuses: list[str] | None = None) -> dict:
     )
 
     slug_for_id = dict(Term.objects.entries().values_list("pk", "slug"))
-
-    def portable(text: str) -> str:
-        return term_links.portable(text, slug_for_id)
-
-    def faq_record(faq: FAQ) -> dict:
-        return {"question": faq.question, "answer": portable(faq.answer)}
-
     categories = Category.objects.prefetch_related("shared_faqs").order_by("order", "name")
     return {
         "format": FORMAT_NAME,
-        "categories": [
-            {
-                "slug": category.slug,
-                "name": category.name,
-                "description": portable(category.description),
-                "faqs": [faq_record(faq) for faq in category.shared_faqs.all()],
-            }
-            for category in categories
-        ],
+        "categories": [category_record(category, slug_for_id) for category in categories],
         "references": [
             {
                 "key": reference.key,
@@ -429,34 +433,55 @@ def glossary_export(*, statuses: list[str] | None = None) -> dict:
             }
             for reference in Reference.objects.order_by("key")
         ],
-        "terms": [
-            {
-                "slug": term.slug,
-                "title": term.title,
-                "aliases": term.alias_list,
-                "category": term.category.slug,
-                "status": term.status,
-                "in_development": term.in_development,
-                "summary": term.summary,
-                "definition": portable(term.definition),
-                "why_it_matters": portable(term.why_it_matters),
-                "key_considerations": [item.text for item in term.key_considerations.all()],
-                "faqs": [faq_record(faq) for faq in term.faqs.all()],
-                "references": [citation.reference.key for citation in term.citations.all()],
-                "related": sorted(
-                    other.slug for other in term.related.all() if other.slug in exported_slugs
-                ),
-                "cta": {"heading": term.cta_heading, "body": portable(term.cta_body)},
-                "published_at": _iso(term.published_at),
-                "updated_at": _iso(term.updated_at),
-                "go_live_at": _iso(term.go_live_at),
-                "take_down_at": _iso(term.take_down_at),
-                "review_by": term.review_by.isoformat() if term.review_by else None,
-                "reviewed_at": _iso(term.reviewed_at),
-            }
-            for term in terms
-        ],
+        "terms": [term_record(term, slug_for_id, exported_slugs) for term in terms],
     }
+
+
+def category_record(category: Category, slug_for_id: dict[int, str]) -> dict:
+    """A category as glossary/1 has it (its shared FAQs prefetched or read here)."""
+    return {
+        "slug": category.slug,
+        "name": category.name,
+        "description": term_links.portable(category.description, slug_for_id),
+        "faqs": [_faq_record(faq, slug_for_id) for faq in category.shared_faqs.all()],
+    }
+
+
+def term_record(term: Term, slug_for_id: dict[int, str], exported_slugs: set[str]) -> dict:
+    """A term as glossary/1 has it: links to terms by slug (``slug_for_id``), related terms
+    among ``exported_slugs`` only (a file names no term it leaves out)."""
+
+    def portable(text: str) -> str:
+        return term_links.portable(text, slug_for_id)
+
+    return {
+        "slug": term.slug,
+        "title": term.title,
+        "aliases": term.alias_list,
+        "category": term.category.slug,
+        "status": term.status,
+        "in_development": term.in_development,
+        "summary": term.summary,
+        "definition": portable(term.definition),
+        "why_it_matters": portable(term.why_it_matters),
+        "key_considerations": [item.text for item in term.key_considerations.all()],
+        "faqs": [_faq_record(faq, slug_for_id) for faq in term.faqs.all()],
+        "references": [citation.reference.key for citation in term.citations.all()],
+        "related": sorted(
+            other.slug for other in term.related.all() if other.slug in exported_slugs
+        ),
+        "cta": {"heading": term.cta_heading, "body": portable(term.cta_body)},
+        "published_at": _iso(term.published_at),
+        "updated_at": _iso(term.updated_at),
+        "go_live_at": _iso(term.go_live_at),
+        "take_down_at": _iso(term.take_down_at),
+        "review_by": term.review_by.isoformat() if term.review_by else None,
+        "reviewed_at": _iso(term.reviewed_at),
+    }
+
+
+def _faq_record(faq: FAQ, slug_for_id: dict[int, str]) -> dict:
+    return {"question": faq.question, "answer": term_links.portable(faq.answer, slug_for_id)}
 
 
 def _iso(moment: datetime.datetime | None) -> str | None:

@@ -42,7 +42,32 @@ COMPONENTS = {
         "additionalProperties": {"type": "array", "items": {"type": "string"}},
         "minProperties": 1,
     },
+    # A glossary/1 document refused (POST /api/v1/glossary/): terms/api/writes.py.
+    "ImportRefused": {
+        "type": "object",
+        "description": "The document had bad records; nothing was stored. Each problem, "
+        "as the import command words it.",
+        "properties": {
+            "detail": {"type": "string"},
+            "errors": {"type": "array", "items": {"$ref": "#/components/schemas/RecordError"}},
+        },
+        "required": ["detail", "errors"],
+    },
+    "RecordError": {
+        "type": "object",
+        "properties": {
+            "kind": {"type": "string", "enum": ["file", "category", "reference", "term"]},
+            "identity": {
+                "type": "string",
+                "description": "The record's slug or key, or #n (its position).",
+            },
+            "field": {"type": "string", "nullable": True, "description": "e.g. faqs[2].answer"},
+            "message": {"type": "string"},
+        },
+        "required": ["kind", "identity", "field", "message"],
+    },
 }
+IMPORT_REFUSED_REF = {"$ref": "#/components/schemas/ImportRefused"}
 
 RETRY_AFTER = {
     "Retry-After": {

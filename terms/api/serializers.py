@@ -318,6 +318,147 @@ class SuggestionsSerializer(serializers.Serializer):
         }
 
 
+# Records: glossary/1 entries, as the content write API takes and answers them ---------
+# Described for the schema and the generated clients only: a record is validated by the
+# import's own code (terms.writes), which words its errors; these serializers never run
+# on a request.
+
+
+class RecordFAQSerializer(serializers.Serializer):
+    question = serializers.CharField()
+    answer = serializers.CharField(help_text="Markdown; link a term as [text](term:slug).")
+
+
+class RecordCallToActionSerializer(serializers.Serializer):
+    heading = serializers.CharField(required=False, allow_blank=True)
+    body = serializers.CharField(
+        required=False, allow_blank=True, help_text="Markdown; empty: the site's default."
+    )
+
+
+INLINE_REFERENCE = {
+    "type": "object",
+    "description": "A reference written inline, matched to a stored one by URL, else by "
+    "title and year (created if new).",
+    "properties": {
+        "title": {"type": "string"},
+        "publisher": {"type": "string"},
+        "year": {"type": "integer", "nullable": True},
+        "url": {"type": "string"},
+    },
+    "required": ["title"],
+}
+
+
+@extend_schema_field(
+    {"oneOf": [{"type": "string", "description": "A reference key."}, INLINE_REFERENCE]}
+)
+class RecordReferenceField(serializers.JSONField):
+    pass
+
+
+class TermRecordSerializer(serializers.Serializer):
+    """A term as glossary/1 has it. Every field but slug, title and category is optional;
+    an unknown field is an error (a typo must not drop content)."""
+
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    aliases = serializers.ListField(child=serializers.CharField(), required=False)
+    category = serializers.CharField(help_text="The category's slug.")
+    status = serializers.ChoiceField(
+        choices=Term.Status.choices,
+        required=False,
+        help_text="published: the public sees the entry as soon as it is written.",
+    )
+    in_development = serializers.BooleanField(required=False)
+    summary = serializers.CharField(required=False, allow_blank=True)
+    definition = serializers.CharField(
+        required=False, allow_blank=True, help_text="Markdown; link a term as [text](term:slug)."
+    )
+    why_it_matters = serializers.CharField(required=False, allow_blank=True)
+    key_considerations = serializers.ListField(child=serializers.CharField(), required=False)
+    faqs = RecordFAQSerializer(many=True, required=False)
+    references = serializers.ListField(child=RecordReferenceField(), required=False)
+    related = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="Slugs of related terms."
+    )
+    cta = RecordCallToActionSerializer(required=False)
+    published_at = serializers.DateTimeField(required=False, allow_null=True)
+    updated_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="Answered; checked but ignored on a write."
+    )
+    go_live_at = serializers.DateTimeField(required=False, allow_null=True)
+    take_down_at = serializers.DateTimeField(required=False, allow_null=True)
+    review_by = serializers.DateField(required=False, allow_null=True)
+    reviewed_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class TermReplaceSerializer(TermRecordSerializer):
+    """The whole term (PUT): its slug is the address's."""
+
+    slug = serializers.CharField(required=False, help_text="If given, the slug in the address.")
+
+
+class CategoryRecordSerializer(serializers.Serializer):
+    """A category as glossary/1 has it, with its shared FAQs."""
+
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField(required=False, allow_blank=True)
+    faqs = RecordFAQSerializer(many=True, required=False)
+
+
+class CategoryReplaceSerializer(CategoryRecordSerializer):
+    slug = serializers.CharField(required=False, help_text="If given, the slug in the address.")
+
+
+class ReferenceRecordSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    publisher = serializers.CharField(required=False, allow_blank=True)
+    year = serializers.IntegerField(required=False, allow_null=True)
+    url = serializers.CharField(required=False, allow_blank=True)
+
+
+class TermVersionSerializer(serializers.Serializer):
+    """A term as the write API answers it; the ETag header is its version."""
+
+    record = TermRecordSerializer()
+    live = serializers.BooleanField(help_text="Whether the public sees the entry now.")
+
+
+class CategoryVersionSerializer(serializers.Serializer):
+    """A category as the write API answers it; the ETag header is its version."""
+
+    record = CategoryRecordSerializer()
+    live = serializers.BooleanField(help_text="Always true: categories have no status.")
+
+
+class GlossaryDocumentSerializer(serializers.Serializer):
+    """A whole glossary/1 document, as import_glossary reads it."""
+
+    format = serializers.ChoiceField(choices=["glossary/1"], required=False)
+    categories = CategoryRecordSerializer(many=True, required=False)
+    references = ReferenceRecordSerializer(many=True, required=False)
+    terms = TermRecordSerializer(many=True, required=False)
+
+
+class ImportCountsSerializer(serializers.Serializer):
+    categories = serializers.IntegerField()
+    references = serializers.IntegerField()
+    terms = serializers.IntegerField()
+
+
+class ImportReportSerializer(serializers.Serializer):
+    """What the import did (or, with dry_run, would do: then nothing was stored)."""
+
+    dry_run = serializers.BooleanField()
+    created = ImportCountsSerializer()
+    updated = ImportCountsSerializer()
+    unchanged = ImportCountsSerializer()
+    summary = serializers.CharField(help_text="As import_glossary prints it.")
+
+
 class _SiteAddress:
     """Stands in for a request where a term is written out away from one (webhooks, the
     change feed): absolute addresses from SITE_URL."""

@@ -20,7 +20,7 @@ from glossary_project.cdn import tags
 from glossary_project.httpcache.generation import content_generation
 from glossary_project.httpcache.hits import attach_note
 
-from .. import selectors
+from .. import selectors, writes
 from ..preview import previewed_term_id
 from ..search import counting
 from ..search.engine import SearchResults
@@ -43,6 +43,7 @@ from .serializers import (
     TermDetailSerializer,
     TermListSerializer,
 )
+from .writes import EntryWrites, category_write_schemas, term_write_schemas
 
 READ_UNPUBLISHED = Scope.READ_UNPUBLISHED.value
 VERSIONS = ("entry", "working-copy")
@@ -114,7 +115,7 @@ class PublicContentMixin:
 class PublicReadOnlyViewSet(
     PublicContentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    """List and read by slug; nothing else (no writes were designed for content).
+    """List and read by slug (writes: terms.api.writes.EntryWrites, for API keys).
     `?fields=` selects the fields of each item (terms.api.fields) on both."""
 
     lookup_field = "slug"
@@ -193,8 +194,10 @@ class PublicReadOnlyViewSet(
             403: error("`version` with an API key that lacks content:read-unpublished."),
         },
     ),
+    **term_write_schemas(),
 )
-class TermViewSet(PublicReadOnlyViewSet):
+class TermViewSet(EntryWrites, PublicReadOnlyViewSet):
+    kind = "term"
     filter_backends = [StrictFilterBackend]
     filterset_class = TermFilter
     pagination_class = GlossaryPagination
@@ -277,17 +280,24 @@ class TermViewSet(PublicReadOnlyViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary="All categories with their shared FAQs and published term counts",
+        description="Every category, in the editors' order.",
         parameters=[fields_parameter(CategorySerializer)],
         responses={200: CategorySerializer(many=True), **ERRORS},
     ),
     retrieve=extend_schema(
         summary="One category, with its schema.org markup",
+        description="Its shared FAQs, published term count and schema.org DefinedTermSet.",
         parameters=[fields_parameter(CategoryDetailSerializer)],
         responses={200: CategoryDetailSerializer, **ERRORS},
     ),
+    **category_write_schemas(),
 )
-class CategoryViewSet(PublicReadOnlyViewSet):
+class CategoryViewSet(EntryWrites, PublicReadOnlyViewSet):
     pagination_class = None
+    kind = "category"
+    version_of = staticmethod(writes.category_version)
+    write_entry = staticmethod(writes.category_write)
+    delete_entry = staticmethod(writes.category_delete)
     category_tag = ""
 
     def get_cache_tags(self, request) -> tuple[str, ...]:

@@ -69,8 +69,21 @@ class GlossaryWriter:
     """Writes a glossary file: validation first (a file it refuses writes nothing and
     the report lists why), then matching, then the bulk writes."""
 
-    def __init__(self, report: ImportReport):
+    def __init__(
+        self,
+        report: ImportReport,
+        *,
+        source: str = Term.Source.IMPORT,
+        revision_comment: str = "Imported",
+        whole_document: bool = True,
+    ):
         self.report = report
+        # Who writes (the content write API: "api", and a comment naming its key), and
+        # whether the data is a glossary file (False: one entry written by terms.writes,
+        # whose change is announced as the entry's own, not as an import).
+        self.source = source
+        self.revision_comment = revision_comment
+        self.whole_document = whole_document
 
     def run(self, data: Any, progress: Progress | None = None) -> None:
         GlossaryValidator(self.report).run(data, progress)
@@ -106,15 +119,15 @@ class GlossaryWriter:
                         self.write_term_inlines(chunk)
                     record_revisions(
                         [match.term for match in chunk if match.written],
-                        source=Term.Source.IMPORT,
-                        comment="Imported",
+                        source=self.source,
+                        comment=self.revision_comment,
                     )
                     for match in chunk:  # what the revisions needed, no longer
                         match.term.__dict__.pop("_prefetched_objects_cache", None)
                 written_terms += len(chunk)
                 if progress is not None:
                     progress("written", written_terms, len(matched.terms))
-        report_to_change_feed(matched)
+        report_to_change_feed(matched, source=self.source, whole_document=self.whole_document)
 
     def texts_to_render(self, matched: Matched) -> Iterator[str]:
         """The Markdown this pass will render, in the order it will (render.Renderer),
@@ -327,10 +340,11 @@ def _delete(queryset, ids=None) -> None:
 # The change feed -----------------------------------------------------------------------
 
 
-def report_to_change_feed(matched: Matched) -> None:
+def report_to_change_feed(matched: Matched, *, source: str, whole_document: bool) -> None:
     """Tell the change feed what the import changed (for webhooks and purges): terms
     now public, public ones changed, those no longer public, categories changed, and the
-    import's own account of it; an import that changed nothing still reports itself."""
+    import's own account of it (an import that changed nothing still reports itself; one
+    entry written through the API gives none)."""
     published, updated, unpublished = [], [], []
     created, changed, taken_down = [], [], []
     unchanged = 0
@@ -357,6 +371,8 @@ def report_to_change_feed(matched: Matched) -> None:
             "updated": changed,
             "unpublished": taken_down,
             "unchanged": unchanged,
-        },
-        source=Term.Source.IMPORT,
+        }
+        if whole_document
+        else None,
+        source=source,
     )

@@ -146,10 +146,15 @@ def test_an_unknown_slug_is_a_404(client):
     assert response.json() == {"detail": "No Term matches the given query."}
 
 
-def test_a_write_is_refused_with_a_405(client):
-    response = client.post(TERMS, {}, content_type="application/json")
+def test_a_write_to_a_read_only_address_is_refused_with_a_405(client):
+    response = client.post("/api/v1/letters/", {}, content_type="application/json")
     assert response.status_code == 405
     assert response.json() == {"detail": 'Method "POST" not allowed.'}
+
+
+def test_a_content_write_without_an_api_key_is_a_401(client):
+    response = client.post(TERMS, {}, content_type="application/json")
+    assert response.status_code == 401  # terms are written with a key (tests/api/writes)
 
 
 @pytest.mark.parametrize("path", [TERMS, f"{TERMS}attention/", "/api/v1/letters/"])

@@ -15,6 +15,22 @@ CONTENT_PATHS = [
     "/api/v1/letters/",
     "/api/v1/suggest/",
 ]
+# The content write API (terms/api/writes.py): API keys with content:write only.
+WRITE_PATHS = [
+    "/api/v1/terms/{slug}/record/",
+    "/api/v1/categories/{slug}/record/",
+    "/api/v1/glossary/",
+]
+KEYED_WRITES = [
+    *((path, "post") for path in ("/api/v1/terms/", "/api/v1/categories/", "/api/v1/glossary/")),
+    *(
+        (path, method)
+        for path in ("/api/v1/terms/{slug}/", "/api/v1/categories/{slug}/")
+        for method in ("put", "patch", "delete")
+    ),
+    ("/api/v1/terms/{slug}/record/", "get"),
+    ("/api/v1/categories/{slug}/record/", "get"),
+]
 INQUIRY_METHODS = {
     "/api/v1/inquiries/": {"get", "post"},
     "/api/v1/inquiries/{reference}/": {"get"},
@@ -40,12 +56,15 @@ def test_the_schema_is_valid_openapi_3(schema):
     assert schema["info"]["title"] == "AI Glossary API"
 
 
-def test_the_schema_documents_every_endpoint_and_content_is_read_only(schema):
-    assert sorted(schema["paths"]) == sorted([*CONTENT_PATHS, *INQUIRY_METHODS])
+def test_the_schema_documents_every_endpoint_and_content_is_written_only_with_a_key(schema):
+    assert sorted(schema["paths"]) == sorted([*CONTENT_PATHS, *WRITE_PATHS, *INQUIRY_METHODS])
     for path in CONTENT_PATHS:
-        assert set(schema["paths"][path]) == {"get"}, path
+        assert "get" in schema["paths"][path], path
     for path, methods in INQUIRY_METHODS.items():
         assert set(schema["paths"][path]) == methods, path
+    written = {(path, method) for path, method in KEYED_WRITES}
+    for path, method, _operation in operations(schema):
+        assert method == "get" or (path, method) in written or path in INQUIRY_METHODS
 
 
 def test_the_term_list_documents_its_filters_and_pagination(schema):
@@ -199,8 +218,24 @@ def test_public_operations_ask_for_no_credentials_and_the_teams_for_the_session_
             {"bearerAuth": []},
             {"cookieAuth": []},
         ], (path, method)
-    everything = [*PUBLIC, *ANONYMOUS_OR_KEY, *TEAM_ONLY]
+    for path, method in KEYED_WRITES:
+        assert schema["paths"][path][method]["security"] == [{"bearerAuth": []}], (path, method)
+    everything = [*PUBLIC, *ANONYMOUS_OR_KEY, *TEAM_ONLY, *KEYED_WRITES]
     assert sorted(everything) == sorted((p, m) for p, m, _ in operations(schema))
+
+
+def test_every_write_documents_who_may_send_it_and_how_it_is_refused(schema):
+    for path, method in KEYED_WRITES:
+        responses = schema["paths"][path][method]["responses"]
+        assert {"401", "403"} <= set(responses), (path, method)
+        if method in ("put", "patch", "delete"):
+            assert {"404", "412"} <= set(responses), (path, method)
+            parameters = {p["name"] for p in schema["paths"][path][method]["parameters"]}
+            assert "If-Match" in parameters, (path, method)
+        if method in ("post", "put", "patch"):
+            assert "400" in responses, (path, method)
+    assert "409" in schema["paths"]["/api/v1/categories/{slug}/"]["delete"]["responses"]
+    assert "413" in schema["paths"]["/api/v1/glossary/"]["post"]["responses"]
 
 
 def test_every_operation_documents_what_any_request_may_be_answered(schema):
@@ -214,7 +249,7 @@ def test_every_operation_documents_what_any_request_may_be_answered(schema):
 def test_every_answer_with_a_body_documents_its_schema(schema):
     for path, method, operation in operations(schema):
         for code, response in operation["responses"].items():
-            if code in ("301", "304"):
+            if code in ("204", "301", "304"):
                 assert "content" not in response, (path, method, code)
                 continue
             [media] = response["content"].values()

@@ -18,15 +18,18 @@ from ..factories import TermFactory
 from ..helpers.processes import HOST, gunicorn, server_environment
 
 INQUIRY_LIMIT = 4096
+GLOSSARY_LIMIT = 3_000_000  # above Django's 2.5 MB: a document may be larger than a form
 TRANSACTIONAL = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture(scope="module")
 def site(django_db_setup, django_db_blocker, static_root, tmp_path_factory):
-    """gunicorn on the test database, inquiries limited to INQUIRY_LIMIT bytes."""
+    """gunicorn on the test database, inquiries limited to INQUIRY_LIMIT bytes and glossary
+    documents to GLOSSARY_LIMIT."""
     with django_db_blocker.unblock():
         environment = server_environment(
             ADVISORY_MAX_BODY_BYTES=str(INQUIRY_LIMIT),
+            API_GLOSSARY_MAX_BYTES=str(GLOSSARY_LIMIT),
             ADVISORY_MIN_SECONDS="0",
             STATIC_ROOT=static_root,
         )
@@ -142,11 +145,32 @@ def test_a_chunked_body_elsewhere_is_held_to_djangos_upload_limit(site, settings
 @TRANSACTIONAL
 def test_a_chunked_body_within_djangos_upload_limit_reaches_the_view(site):
     status, _headers, content = send(
-        site, "POST", "/api/v1/terms/", b"{}", chunk_size=1, headers=JSON
+        site, "POST", "/api/v1/letters/", b"{}", chunk_size=1, headers=JSON
     )
 
     assert status == 405  # read, and refused by the view for what it is: a write
     assert json.loads(content) == {"detail": 'Method "POST" not allowed.'}
+
+
+@TRANSACTIONAL
+@pytest.mark.parametrize("chunked", [True, False], ids=["chunked", "with a Content-Length"])
+def test_a_glossary_document_has_its_own_limit(site, settings, chunked):
+    within = b" " * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1000)
+    over = b" " * (GLOSSARY_LIMIT + 1)
+    chunk_size = 64 * 1024 if chunked else None
+
+    read, _headers, _content = send(
+        site, "POST", "/api/v1/glossary/", within, chunk_size=chunk_size, headers=JSON
+    )
+    refused, _headers, content = send(
+        site, "POST", "/api/v1/glossary/", over, chunk_size=chunk_size, headers=JSON
+    )
+
+    assert read == 401  # past the size check, at the view: this document needs a key
+    assert refused == 413
+    assert json.loads(content) == {
+        "detail": f"The request body is too large: at most {GLOSSARY_LIMIT} bytes."
+    }
 
 
 # Without a server: the same limits for the test client (and runserver).
