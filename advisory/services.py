@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.throttling import SimpleRateThrottle
 
 from terms.selectors import site_settings
+from webhooks.services import inquiry_created_emit
 
 from . import idempotency, mail
 from .forms import InquiryForm, consent_wording
@@ -199,6 +200,8 @@ def inquiry_submit(
                 # The task row is written in this transaction: the worker sees it only
                 # once the inquiry is committed, and never without it.
                 _queue_notifications(inquiry)
+                # The CRM's webhook too: stored with the inquiry, or not at all.
+                inquiry_created_emit(inquiry)
     except IntegrityError:
         # The same key or token was stored by another request a moment ago (the unique
         # index made this one wait for it): answer as that one was answered.

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "reversion",
     "terms",
     "advisory",
+    "webhooks",
 ]
 
 # The headers every response carries: HSTS, nosniff, Referrer- and Cross-Origin-Opener-
@@ -363,7 +364,31 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 WORKER_HEARTBEAT_SECONDS = env_float("WORKER_HEARTBEAT_SECONDS", 5)
 WORKER_DEAD_AFTER_SECONDS = env_float("WORKER_DEAD_AFTER_SECONDS", 30)
 # Checks every live worker runs at start and each heartbeat: functions of no arguments.
-WORKER_SWEEPS = ["advisory.services.notifications_sweep", "terms.schedules.schedules_apply_due"]
+WORKER_SWEEPS = [
+    "advisory.services.notifications_sweep",
+    "terms.schedules.schedules_apply_due",
+    "webhooks.services.deliveries_sweep",
+]
+
+# Webhooks (README "Webhooks"): each request may wait this many seconds per step
+# (connect, send, read); a failed delivery is retried after these delays (the last one
+# repeating) for WEBHOOKS_RETRY_FOR seconds; an endpoint failing for WEBHOOKS_DISABLE_AFTER
+# seconds with nothing delivered is disabled. Private and loopback addresses are refused
+# unless allowed (development, the tests).
+WEBHOOKS_TIMEOUT = env_float("WEBHOOKS_TIMEOUT", 10)
+try:
+    WEBHOOKS_RETRY_SCHEDULE = [
+        float(delay) for delay in env_list("WEBHOOKS_RETRY_SCHEDULE", "10,60,300,1800,7200,21600")
+    ]
+except ValueError:
+    WEBHOOKS_RETRY_SCHEDULE = []
+if not WEBHOOKS_RETRY_SCHEDULE or min(WEBHOOKS_RETRY_SCHEDULE) < 0:
+    raise ImproperlyConfigured(
+        "WEBHOOKS_RETRY_SCHEDULE must be comma-separated seconds, e.g. 10,60,300."
+    )
+WEBHOOKS_RETRY_FOR = env_float("WEBHOOKS_RETRY_FOR", 24 * 3600)
+WEBHOOKS_DISABLE_AFTER = env_float("WEBHOOKS_DISABLE_AFTER", 24 * 3600)
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False)
 
 # Advisory inquiries (README "Advisory inquiries").
 ADVISORY_NOTIFY_EMAILS = env_list("ADVISORY_NOTIFY_EMAILS")
