@@ -260,11 +260,27 @@ SPECTACULAR_SETTINGS = {
         "Retry-After). Responses carry ETag and Last-Modified; send If-None-Match to get 304."
     ),
     "VERSION": "1.0.0",
+    # What the site POSTs to endpoints registered in the admin. The schema stays OpenAPI
+    # 3.0 (3.1 changes how nullable fields read, which generated clients rely on), so a
+    # hook moves them to "x-webhooks" and describes them (webhooks.schema).
+    "WEBHOOKS": [
+        f"webhooks.schema.{name}"
+        for name in (
+            "term_published",
+            "term_updated",
+            "term_unpublished",
+            "category_changed",
+            "glossary_imported",
+            "inquiry_created",
+            "webhook_test",
+        )
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     # The answers every operation can give (406, 414, 429, 503) and the error bodies.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "terms.api.schema.document_common_answers",
+        "webhooks.schema.document_webhooks",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
     # The docs' JavaScript and CSS come from this server, not a CDN.
