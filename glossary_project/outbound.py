@@ -12,10 +12,12 @@ name.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -111,9 +113,10 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
     def __init__(self, target: Target, timeout: float):
         super().__init__(target.host, target.port, timeout=timeout)
         self.address = target.address
+        self.opened: socket.socket | None = None  # kept: http.client forgets it early
 
     def connect(self):
-        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self.opened = socket.create_connection((self.address, self.port), self.timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
@@ -123,25 +126,49 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
             target.host, target.port, timeout=timeout, context=ssl.create_default_context()
         )
         self.address = target.address
+        self.opened: socket.socket | None = None
 
     def connect(self):
         sock = socket.create_connection((self.address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        self.sock = self.opened = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
 def post(
     target: Target, body: bytes, *, headers: dict[str, str], timeout: float, keep: int = 1024
 ) -> Answer:
     """POST ``body`` to the checked address; any HTTP status is an Answer (redirects
-    are not followed). Raises OSError (refused, reset, timed out: socket.timeout) and
-    http.client.HTTPException (not HTTP) when there is no answer."""
+    are not followed). The whole request, from connecting to the last byte kept, takes
+    at most ``timeout`` seconds: a server that answers a byte at a time is cut off too.
+    Raises TimeoutError, OSError (refused, reset) and http.client.HTTPException (not
+    HTTP) when there is no answer."""
     connection_class = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
     connection = connection_class(target, timeout)
+    cut_off = threading.Event()
+
+    def cut():
+        cut_off.set()
+        if connection.opened is not None:
+            with contextlib.suppress(OSError):
+                # The plain socket's shutdown (no TLS goodbye): wakes a blocked receive.
+                socket.socket.shutdown(connection.opened, socket.SHUT_RDWR)
+
+    watchdog = threading.Timer(timeout, cut)
+    watchdog.daemon = True
+    watchdog.start()
     try:
         connection.request("POST", target.path, body=body, headers=headers)
         response = connection.getresponse()
         kept = response.read(keep)
         answer_headers = {name.lower(): value for name, value in response.getheaders()}
-        return Answer(response.status, answer_headers, kept)
+    except Exception as error:
+        if cut_off.is_set():
+            raise TimeoutError(f"no whole answer within {timeout:g} s") from error
+        raise
     finally:
+        watchdog.cancel()
         connection.close()
+        if connection.opened is not None:
+            connection.opened.close()
+    if cut_off.is_set():
+        raise TimeoutError(f"no whole answer within {timeout:g} s")
+    return Answer(response.status, answer_headers, kept)

@@ -386,8 +386,8 @@ WORKER_SWEEPS = [
     "webhooks.services.deliveries_sweep",
 ]
 
-# Webhooks (README "Webhooks"): each request may wait this many seconds per step
-# (connect, send, read); a failed delivery is retried after these delays (the last one
+# Webhooks (README "Webhooks"): each request may take this many seconds in all
+# (connect, send, the answer); a failed delivery is retried after these delays (the last one
 # repeating) for WEBHOOKS_RETRY_FOR seconds; an endpoint failing for WEBHOOKS_DISABLE_AFTER
 # seconds with nothing delivered is disabled. Private and loopback addresses are refused
 # unless allowed (development, the tests).

@@ -7,4 +7,4 @@ class WebhooksConfig(AppConfig):
     verbose_name = "Webhooks"
 
     def ready(self):
-        from . import receivers  # noqa: F401 - connects to the content change feed
+        from . import checks, receivers  # noqa: F401 - registers the checks; connects to the change feed

@@ -237,9 +237,9 @@ def deliveries_redeliver(deliveries: Iterable[Delivery]) -> int:
 
 
 def lease() -> timedelta:
-    """How long an attempt may be in flight before its worker is presumed dead: a whole
-    request (connect, send, wait, read) at WEBHOOKS_TIMEOUT per step, and then some."""
-    return timedelta(seconds=6 * settings.WEBHOOKS_TIMEOUT + 10)
+    """How long an attempt may be in flight before its worker is presumed dead: twice a
+    whole request (WEBHOOKS_TIMEOUT, the address looked up too), and 10 s."""
+    return timedelta(seconds=2 * settings.WEBHOOKS_TIMEOUT + 10)
 
 
 def _lease_over(delivery: Delivery, now: datetime) -> bool:

@@ -23,6 +23,7 @@ class Reply:
     status: int = 200
     headers: dict = field(default_factory=dict)
     body: bytes = b"ok"
+    drip: float = 0  # seconds before each byte of the body: a server that answers slowly
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class Received:
 
 
 class Receiver:
+    """Records every POST (``received``) and answers as scripted (``answer``)."""
+
     def __init__(self):
         self.received: list[Received] = []
         self._script: list = []
@@ -79,7 +82,14 @@ class Receiver:
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(reply.body)))
                 self.end_headers()
-                self.wfile.write(reply.body)
+                if not reply.drip:
+                    self.wfile.write(reply.body)
+                    return
+                for byte in reply.body:
+                    if receiver._released.wait(reply.drip):
+                        return
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
 
             def log_message(self, format, *args):
                 pass

@@ -220,6 +220,13 @@ def test_a_timeout_is_retried(receiver):
     assert len(receiver.received) == 2
 
 
+def test_an_answer_that_trickles_in_is_cut_off_at_the_timeout(receiver):
+    delivery = deliver_one(receiver, Reply(200, body=b"x" * 50, drip=0.2))
+    assert delivery.status == Status.RETRYING
+    assert "Timed out" in delivery.error
+    assert delivery.duration_ms < 3000  # 1 s allowed; trickling in full would take 10 s
+
+
 def test_a_connection_refused_is_retried(receiver):
     EndpointFactory(url=f"http://127.0.0.1:{free_port()}/hooks", events=["term.published"])
     report(published=[term_change(TermFactory())])
