@@ -4,7 +4,7 @@ carrying the inquiry and naming its personal data; nobody else's endpoint gets i
 import pytest
 from standardwebhooks import Webhook
 
-from advisory.services import inquiry_submit, personal_data_erase
+from advisory.services import inquiry_submit, personal_data_erase, personal_data_export
 from webhooks.models import Delivery, Event
 
 from ..advisory.conftest import issued_token, valid_inquiry_data  # noqa: F401 - fixtures
@@ -67,3 +67,17 @@ def test_erasing_a_persons_data_erases_their_webhook_events(receiver, valid_inqu
 
     assert not Event.objects.exists()
     assert not Delivery.objects.exists()
+
+
+def test_a_persons_data_export_lists_what_their_webhook_carried(receiver, valid_inquiry_data):  # noqa: F811
+    crm = EndpointFactory(url=receiver.url, events=["inquiry.created"])
+    inquiry_submit(valid_inquiry_data, client_address="203.0.113.7")
+    run_worker()
+
+    [inquiry] = personal_data_export("ada@example.com")["inquiries"]
+
+    [event] = inquiry["webhook_events"]
+    assert event["type"] == "inquiry.created"
+    assert event["payload"]["data"]["email"] == "ada@example.com"
+    assert event["sent_to"][0]["url"] == crm.url
+    assert event["sent_to"][0]["status"] == Delivery.Status.DELIVERED
