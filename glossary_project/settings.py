@@ -384,6 +384,7 @@ WORKER_SWEEPS = [
     "advisory.services.notifications_sweep",
     "terms.schedules.schedules_apply_due",
     "webhooks.services.deliveries_sweep",
+    "webhooks.services.events_purge",
 ]
 
 # Webhooks (README "Webhooks"): each request may take this many seconds in all
@@ -405,6 +406,9 @@ if not WEBHOOKS_RETRY_SCHEDULE or min(WEBHOOKS_RETRY_SCHEDULE) < 0:
 WEBHOOKS_RETRY_FOR = env_float("WEBHOOKS_RETRY_FOR", 24 * 3600)
 WEBHOOKS_DISABLE_AFTER = env_float("WEBHOOKS_DISABLE_AFTER", 24 * 3600)
 WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False)
+# Events (and their delivery records) are deleted this many days after they happened,
+# once no delivery is waiting: inquiry.created carries personal data.
+WEBHOOKS_KEEP_DAYS = env_int("WEBHOOKS_KEEP_DAYS", 30)
 
 # Advisory inquiries (README "Advisory inquiries").
 ADVISORY_NOTIFY_EMAILS = env_list("ADVISORY_NOTIFY_EMAILS")

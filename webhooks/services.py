@@ -16,7 +16,7 @@ from email.utils import parsedate_to_datetime
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -513,3 +513,19 @@ def deliveries_sweep() -> int:
     if queued:
         logger.warning("Queued %s webhook deliveries that were overdue with no attempt.", queued)
     return queued
+
+
+def events_purge() -> int:
+    """Delete events older than WEBHOOKS_KEEP_DAYS whose deliveries are all over
+    (delivered or failed), with their deliveries and attempts. Run by the worker's sweep;
+    returns how many events were deleted."""
+    cutoff = timezone.now() - timedelta(days=settings.WEBHOOKS_KEEP_DAYS)
+    unfinished = Delivery.objects.filter(event=OuterRef("pk")).exclude(
+        status__in=[Status.DELIVERED, Status.FAILED]
+    )
+    old = Event.objects.filter(created_at__lt=cutoff).exclude(Exists(unfinished))
+    pks = list(old.values_list("pk", flat=True)[:1000])  # a bounded amount each time
+    if not pks:
+        return 0
+    _deleted, per_model = Event.objects.filter(pk__in=pks).delete()
+    return per_model.get(Event._meta.label, 0)

@@ -352,3 +352,17 @@ def test_a_delivery_left_sending_by_a_dead_worker_is_sent_again_after_its_lease(
     delivery = Delivery.objects.get()
     assert (delivery.status, delivery.attempts) == (Status.DELIVERED, 2)
     assert len(receiver.received) == 1
+
+
+def test_events_are_deleted_after_the_keeping_period_once_nothing_waits(receiver, settings):
+    settings.WEBHOOKS_KEEP_DAYS = 30
+    EndpointFactory(url=receiver.url, events=["term.published"])
+    receiver.answer(200, 500)
+    report(published=[term_change(TermFactory())])
+    report(published=[term_change(TermFactory())])
+    run_worker()  # one delivered, one retrying
+    Event.objects.update(created_at=timezone.now() - timedelta(days=31))
+
+    assert services.events_purge() == 1
+
+    assert Delivery.objects.get().status == Status.RETRYING
