@@ -116,9 +116,12 @@ def content_change_emit(change) -> list[Event]:
     category.changed per category. Ids come from the change's id, so the same change
     reported again stores nothing new."""
     emitted = []
+    wanted: dict[str, list[Endpoint]] = {}
 
     def emit(event_id, event_type, make_data):
-        endpoints = subscribers(event_type)
+        if event_type not in wanted:
+            wanted[event_type] = subscribers(event_type)
+        endpoints = wanted[event_type]
         if endpoints and not Event.objects.filter(pk=event_id).exists():
             event = event_emit(
                 event_id=event_id, event_type=event_type, data=make_data(), endpoints=endpoints
@@ -126,32 +129,34 @@ def content_change_emit(change) -> list[Event]:
             if event is not None:
                 emitted.append(event)
 
-    if change.imported is not None:
-        emit(
-            f"evt_{change.id}_import",
-            EventType.GLOSSARY_IMPORTED,
-            lambda: payloads.import_data(change.imported),
-        )
-        return emitted
-    for event_type, terms, with_term in (
-        (EventType.TERM_PUBLISHED, change.published, True),
-        (EventType.TERM_UPDATED, change.updated, True),
-        (EventType.TERM_UNPUBLISHED, change.unpublished, False),
-    ):
-        for term in terms:
+    # One transaction (one commit) for all the change's events.
+    with transaction.atomic():
+        if change.imported is not None:
             emit(
-                f"evt_{change.id}_{event_type.removeprefix('term.')}_{term.id}",
-                event_type,
-                lambda term=term, with_term=with_term: payloads.term_data(
-                    term, with_term=with_term
-                ),
+                f"evt_{change.id}_import",
+                EventType.GLOSSARY_IMPORTED,
+                lambda: payloads.import_data(change.imported),
             )
-    for category in change.categories:
-        emit(
-            f"evt_{change.id}_category_{category.id}",
-            EventType.CATEGORY_CHANGED,
-            lambda category=category: payloads.category_data(category),
-        )
+            return emitted
+        for event_type, terms, with_term in (
+            (EventType.TERM_PUBLISHED, change.published, True),
+            (EventType.TERM_UPDATED, change.updated, True),
+            (EventType.TERM_UNPUBLISHED, change.unpublished, False),
+        ):
+            for term in terms:
+                emit(
+                    f"evt_{change.id}_{event_type.removeprefix('term.')}_{term.id}",
+                    event_type,
+                    lambda term=term, with_term=with_term: payloads.term_data(
+                        term, with_term=with_term
+                    ),
+                )
+        for category in change.categories:
+            emit(
+                f"evt_{change.id}_category_{category.id}",
+                EventType.CATEGORY_CHANGED,
+                lambda category=category: payloads.category_data(category),
+            )
     return emitted
 
 
