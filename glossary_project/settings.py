@@ -383,9 +383,16 @@ WORKER_DEAD_AFTER_SECONDS = env_float("WORKER_DEAD_AFTER_SECONDS", 30)
 WORKER_SWEEPS = [
     "advisory.services.notifications_sweep",
     "terms.schedules.schedules_apply_due",
+    "terms.changes.changes_sweep",
     "webhooks.services.deliveries_sweep",
     "webhooks.services.events_purge",
 ]
+# The change feed (terms/changes.py): a content change not announced after its commit
+# (the process died, the database failed just then) is announced by the worker's sweep
+# once it is this old; given up after CONTENT_CHANGE_GIVE_UP_HOURS; records kept a week.
+CONTENT_CHANGE_SWEEP_SECONDS = env_float("CONTENT_CHANGE_SWEEP_SECONDS", 10)
+CONTENT_CHANGE_GIVE_UP_HOURS = env_float("CONTENT_CHANGE_GIVE_UP_HOURS", 24)
+CONTENT_CHANGE_KEEP_DAYS = env_int("CONTENT_CHANGE_KEEP_DAYS", 7)
 
 # Webhooks (README "Webhooks"): each request may take this many seconds in all
 # (connect, send, the answer); a failed delivery is retried after these delays (the last one

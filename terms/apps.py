@@ -10,7 +10,7 @@ class TermsConfig(AppConfig):
         from glossary_project.httpcache.hits import on_hit
         from glossary_project.httpcache.invalidation import watch
 
-        from . import models
+        from . import changes, models
         from .revisions import register_models
         from .search import counting
 
@@ -30,3 +30,5 @@ class TermsConfig(AppConfig):
             models.SiteSettings,
             relations=[models.Term.related.through],
         )
+        # The same models, for the change feed (webhooks, CDN purges).
+        changes.track()

@@ -1016,3 +1016,26 @@ class SearchCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.query} ×{self.searches}"
+
+
+class ContentChangeRecord(models.Model):
+    """One transaction's change to what the public sees, kept until it has been announced
+    (terms/changes.py): written in the transaction that changes content, so it commits or
+    rolls back with the change, and announced after the commit, by the process that
+    committed or, if that failed or died, by the worker's sweep."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(max_length=20, choices=Term.Source.choices, default="admin")
+    # What the public saw before the change: term id -> fingerprint (None: not public).
+    terms_before = models.JSONField(default=dict)
+    categories_before = models.JSONField(default=dict)
+    settings_changed = models.BooleanField(default=False)
+    # What a writer that bypasses model signals (the importer) reported itself.
+    reported = models.JSONField(null=True, blank=True)
+    announced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["announced_at", "created_at"], name="content_change_due")]
+
+    def __str__(self) -> str:
+        return f"content change {self.pk} ({self.source}, {self.created_at:%Y-%m-%d %H:%M:%S})"

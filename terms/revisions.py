@@ -4,6 +4,7 @@ considerations, own FAQs and citations), who made it, when, why and from where."
 
 import reversion
 
+from . import changes
 from .models import FAQ, KeyConsideration, Term, TermReference, TermRevision
 
 # What a revision leaves out: derived from what it keeps, or bookkeeping of the row.
@@ -23,6 +24,7 @@ def register_models() -> None:
 def record_revision(term: Term, *, user=None, source: str, comment: str = "") -> None:
     """Record the term as it is now as a revision of its entry (in its own transaction,
     or in the caller's: a change and its revision commit together)."""
+    changes.attribute(source)
     with reversion.create_revision(manage_manually=True):
         reversion.add_to_revision(term)
         if user is not None and user.is_authenticated:

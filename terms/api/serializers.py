@@ -1,5 +1,6 @@
 from datetime import UTC
 
+from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -307,3 +308,17 @@ class SuggestionsSerializer(serializers.Serializer):
                 for suggestion in found
             ],
         }
+
+
+class _SiteAddress:
+    """Stands in for a request where a term is written out away from one (webhooks, the
+    change feed): absolute addresses from SITE_URL."""
+
+    def build_absolute_uri(self, path: str) -> str:
+        return settings.SITE_URL.rstrip("/") + path
+
+
+def term_public_json(page) -> dict:
+    """A term page (selectors.TermPage) exactly as GET /api/v1/terms/<slug>/ returns it,
+    its addresses absolute from SITE_URL."""
+    return dict(TermDetailSerializer(page, context={"request": _SiteAddress()}).data)
