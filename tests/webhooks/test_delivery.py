@@ -4,6 +4,8 @@ it refuses, and an endpoint that keeps failing for a day disabled with the Edito
 
 The worker opens and closes database connections of its own, so these tests commit for
 real (serialized_rollback: the roles made by data migrations come back after each flush).
+Content written here is announced by the real change feed (terms.changes) as it commits;
+``report`` announces a change by hand where a test needs one of an exact shape.
 """
 
 import json
@@ -13,7 +15,8 @@ import pytest
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from terms.changes import CategoryChange, ContentChange, TermChange, content_changed
+from terms import services as content
+from terms.changes import ContentChange, TermChange, content_changed
 from terms.models import Term
 from terms.roles import EDITORS
 from webhooks import services
@@ -65,9 +68,11 @@ def verified(endpoint: Endpoint, received) -> dict:
 
 def test_a_published_term_reaches_the_endpoint_signed_with_its_public_json(client, receiver):
     endpoint = EndpointFactory(url=receiver.url, events=["term.published"])
-    term = TermFactory()
+    draft = TermFactory(status=Term.Status.DRAFT)
+    run_worker()
+    assert receiver.received == []  # a draft is nothing the public sees
 
-    report(published=[term_change(term)])
+    term = content.term_publish(term=draft)
     run_worker()
 
     [received] = receiver.received
@@ -98,8 +103,7 @@ def test_the_signature_is_hmac_sha256_of_id_timestamp_and_body_as_documented(rec
     import hmac
 
     endpoint = EndpointFactory(url=receiver.url, events=["category.changed"])
-    category = CategoryFactory()
-    report(categories=[CategoryChange(id=category.pk, slug=category.slug)])
+    category = CategoryFactory()  # created: announced by the change feed
     run_worker()
 
     [received] = receiver.received
@@ -117,12 +121,12 @@ def test_the_signature_is_hmac_sha256_of_id_timestamp_and_body_as_documented(rec
 
 
 def test_only_subscribed_active_endpoints_receive_an_event(receiver):
+    term = TermFactory()
     wanted = EndpointFactory(url=receiver.url, events=["term.unpublished"])
     EndpointFactory(url=receiver.url, events=["term.published"])
     EndpointFactory(url=receiver.url, events=["term.unpublished"], active=False)
-    term = TermFactory(status=Term.Status.ARCHIVED)
 
-    report(unpublished=[term_change(term)])
+    content.term_archive(term=term)
     run_worker()
 
     [received] = receiver.received
@@ -132,8 +136,8 @@ def test_only_subscribed_active_endpoints_receive_an_event(receiver):
 
 
 def test_the_same_change_reported_twice_is_delivered_once(receiver):
-    EndpointFactory(url=receiver.url, events=["term.updated"])
     term = TermFactory()
+    EndpointFactory(url=receiver.url, events=["term.updated"])
     change = report(updated=[term_change(term)])
     report(change_id=change.id, updated=[term_change(term)])
     run_worker()
@@ -143,9 +147,11 @@ def test_the_same_change_reported_twice_is_delivered_once(receiver):
 
 
 def test_an_import_is_one_event_listing_what_changed(receiver):
+    """As the importer reports its bulk writes (terms.changes.report with ``imported``)."""
+    rag = TermFactory(slug="rag")
     endpoint = EndpointFactory(url=receiver.url, events=["glossary.imported", "term.published"])
     report(
-        published=[term_change(TermFactory(slug="rag"))],
+        published=[term_change(rag)],
         imported={"created": ["rag"], "updated": ["llm"], "unpublished": [], "unchanged": 7},
     )
     run_worker()
@@ -161,15 +167,26 @@ def test_an_import_is_one_event_listing_what_changed(receiver):
     }
 
 
-def test_a_renamed_term_says_its_previous_slug(receiver):
+def test_a_live_entry_renamed_through_its_working_copy_says_its_previous_slug(
+    client, receiver, publisher
+):
+    entry = TermFactory(slug="rag", title="RAG")
+    copy = content.working_copy_start(entry=entry)
+    copy.title = "Retrieval-augmented generation"
+    copy.slug = "retrieval-augmented-generation"
+    copy.save()
     endpoint = EndpointFactory(url=receiver.url, events=["term.updated"])
-    term = TermFactory(slug="retrieval-augmented-generation")
-    report(updated=[term_change(term, previous_slug="rag")])
+
+    content.working_copy_publish(copy=copy, user=publisher)
     run_worker()
 
-    data = verified(endpoint, receiver.received[0])["data"]
+    [received] = receiver.received
+    data = verified(endpoint, received)["data"]
+    assert data["slug"] == "retrieval-augmented-generation"
     assert data["previous_slug"] == "rag"
     assert data["previous_url"] == "http://testserver/api/v1/terms/rag/"
+    assert data["term"]["title"] == "Retrieval-augmented generation"
+    assert data["term"] == client.get(f"/api/v1/terms/{data['slug']}/").json()
 
 
 # Failures --------------------------------------------------------------------------
@@ -178,7 +195,7 @@ def test_a_renamed_term_says_its_previous_slug(receiver):
 def deliver_one(receiver, *answers) -> Delivery:
     receiver.answer(*answers)
     EndpointFactory(url=receiver.url, events=["term.published"])
-    report(published=[term_change(TermFactory())])
+    TermFactory()  # published: announced by the change feed
     run_worker()
     return Delivery.objects.get()
 
@@ -229,7 +246,7 @@ def test_an_answer_that_trickles_in_is_cut_off_at_the_timeout(receiver):
 
 def test_a_connection_refused_is_retried(receiver):
     EndpointFactory(url=f"http://127.0.0.1:{free_port()}/hooks", events=["term.published"])
-    report(published=[term_change(TermFactory())])
+    TermFactory()
     run_worker()
     delivery = Delivery.objects.get()
     assert delivery.status == Status.RETRYING
@@ -294,13 +311,13 @@ def test_an_endpoint_failing_for_a_day_is_disabled_and_the_editors_told(receiver
     creator = UserFactory(email="maker@example.org")
     endpoint = EndpointFactory(url=receiver.url, events=["term.published"], created_by=creator)
     receiver.answer(*[503] * 50)
-    report(published=[term_change(TermFactory())])
+    TermFactory()
     run_worker()
     endpoint.refresh_from_db()
     assert endpoint.failing_since is not None and endpoint.active
 
     time_passes(23 * 3600)
-    report(published=[term_change(TermFactory())])  # fails too: still under a day
+    TermFactory()  # fails too: still under a day
     run_worker()
     assert Endpoint.objects.get().active
 
@@ -317,14 +334,14 @@ def test_an_endpoint_failing_for_a_day_is_disabled_and_the_editors_told(receiver
 
     # A new event no longer goes to it.
     calls = len(receiver.received)
-    report(published=[term_change(TermFactory())])
+    TermFactory()
     run_worker()
     assert len(receiver.received) == calls
 
 
 def test_a_delivery_whose_task_was_lost_is_sent_by_the_sweep(receiver):
     EndpointFactory(url=receiver.url, events=["term.published"])
-    report(published=[term_change(TermFactory())])
+    TermFactory()
     queued_tasks().delete()  # as if the task row never made it
     run_worker()
     assert receiver.received == []
@@ -338,7 +355,7 @@ def test_a_delivery_whose_task_was_lost_is_sent_by_the_sweep(receiver):
 
 def test_a_delivery_left_sending_by_a_dead_worker_is_sent_again_after_its_lease(receiver):
     EndpointFactory(url=receiver.url, events=["term.published"])
-    report(published=[term_change(TermFactory())])
+    TermFactory()
     queued_tasks().delete()
     Delivery.objects.update(
         status=Status.SENDING, attempts=1, last_attempt_at=timezone.now()
@@ -358,8 +375,8 @@ def test_events_are_deleted_after_the_keeping_period_once_nothing_waits(receiver
     settings.WEBHOOKS_KEEP_DAYS = 30
     EndpointFactory(url=receiver.url, events=["term.published"])
     receiver.answer(200, 500)
-    report(published=[term_change(TermFactory())])
-    report(published=[term_change(TermFactory())])
+    TermFactory()
+    TermFactory()
     run_worker()  # one delivered, one retrying
     Event.objects.update(created_at=timezone.now() - timedelta(days=31))
 
