@@ -73,6 +73,7 @@ def test_a_published_term_reaches_the_endpoint_signed_with_its_public_json(clien
     assert receiver.received == []  # a draft is nothing the public sees
 
     term = content.term_publish(term=draft)
+    assert not Event.objects.exists()  # made by the worker, not in the publishing request
     run_worker()
 
     [received] = receiver.received
@@ -340,8 +341,8 @@ def test_an_endpoint_failing_for_a_day_is_disabled_and_the_editors_told(receiver
 
 
 def test_a_delivery_whose_task_was_lost_is_sent_by_the_sweep(receiver):
-    EndpointFactory(url=receiver.url, events=["term.published"])
-    TermFactory()
+    endpoint = EndpointFactory(url=receiver.url, events=["term.published"])
+    services.endpoint_send_test(endpoint)
     queued_tasks().delete()  # as if the task row never made it
     run_worker()
     assert receiver.received == []
@@ -354,8 +355,8 @@ def test_a_delivery_whose_task_was_lost_is_sent_by_the_sweep(receiver):
 
 
 def test_a_delivery_left_sending_by_a_dead_worker_is_sent_again_after_its_lease(receiver):
-    EndpointFactory(url=receiver.url, events=["term.published"])
-    TermFactory()
+    endpoint = EndpointFactory(url=receiver.url, events=["term.published"])
+    services.endpoint_send_test(endpoint)
     queued_tasks().delete()
     Delivery.objects.update(
         status=Status.SENDING, attempts=1, last_attempt_at=timezone.now()
