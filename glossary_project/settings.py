@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "glossary_project.worker",
     "django_tasks_db",
     "glossary_project.httpcache",
+    "glossary_project.cdn",
     "reversion",
     "terms",
     "advisory",
@@ -124,6 +125,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
+    # Cache-Control and cache tags: what a CDN or Varnish may keep (README "Putting
+    # Varnish or a CDN in front").
+    "glossary_project.cdn.middleware.EdgeCacheMiddleware",
     # Turns a locked-out admin login into the lock-out page (glossary_project/logins.py).
     "axes.middleware.AxesMiddleware",
     # Last, so it sees a view's exception first: a lost database is a 503, not a 500.
@@ -228,8 +232,35 @@ API_RESPONSE_CACHE = env_bool("API_RESPONSE_CACHE", bool(CACHE_URL) or DEBUG)
 CONTENT_CACHE_SECONDS = env_int("CONTENT_CACHE_SECONDS", 3600)
 # Responses each worker also keeps in its own memory (keyed by generation, never stale).
 API_RECENT_RESPONSES = env_int("API_RECENT_RESPONSES", 500)
-# What browsers and CDNs may reuse without asking again.
+# What browsers may reuse without asking again (API responses and pages).
 API_CACHE_MAX_AGE = env_int("API_CACHE_MAX_AGE", 60)
+
+# A CDN or Varnish in front (README "Putting Varnish or a CDN in front"): shared caches
+# keep public responses this long (they are purged on each change), and serve them
+# stale while they fetch them again or while the site fails.
+CDN_SHARED_MAX_AGE = env_int("CDN_SHARED_MAX_AGE", 86400)
+CDN_STALE_WHILE_REVALIDATE = env_int("CDN_STALE_WHILE_REVALIDATE", 60)
+CDN_STALE_IF_ERROR = env_int("CDN_STALE_IF_ERROR", 86400)
+# Where each content change is purged: comma-separated varnish:<url> (one per Varnish
+# server), cloudflare:<zone id>, fastly:<service id> (glossary_project/cdn/backends.py).
+CDN_PURGE_BACKENDS = env_list("CDN_PURGE_BACKENDS")
+CDN_CLOUDFLARE_API_TOKEN = os.environ.get("CDN_CLOUDFLARE_API_TOKEN", "")
+CDN_CLOUDFLARE_API_URL = os.environ.get(
+    "CDN_CLOUDFLARE_API_URL", "https://api.cloudflare.com/client/v4"
+)
+CDN_FASTLY_API_KEY = os.environ.get("CDN_FASTLY_API_KEY", "")
+CDN_FASTLY_API_URL = os.environ.get("CDN_FASTLY_API_URL", "https://api.fastly.com")
+CDN_PURGE_TIMEOUT = env_float("CDN_PURGE_TIMEOUT", 5)
+# A purge that failed this many times purges everything instead; one still failing after
+# CDN_PURGE_GIVE_UP_SECONDS is given up (what it was for has expired by then).
+CDN_PURGE_ATTEMPTS = env_int("CDN_PURGE_ATTEMPTS", 4)
+CDN_PURGE_GIVE_UP_SECONDS = env_int("CDN_PURGE_GIVE_UP_SECONDS", CDN_SHARED_MAX_AGE)
+# A change of more terms than this (an import) purges everything.
+CDN_PURGE_EVERYTHING_ABOVE = env_int("CDN_PURGE_EVERYTHING_ABOVE", 100)
+# Each change is purged again this many seconds later: a web process may, for up to
+# CONTENT_GENERATION_CHECK_SECONDS, rebuild a page from what it still believes current,
+# and a shared cache that fetched it then would keep it. 0: no second purge.
+CDN_REPURGE_SECONDS = env_float("CDN_REPURGE_SECONDS", CONTENT_GENERATION_CHECK_SECONDS + 1)
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
@@ -384,6 +415,7 @@ WORKER_SWEEPS = [
     "advisory.services.notifications_sweep",
     "terms.schedules.schedules_apply_due",
     "terms.changes.changes_sweep",
+    "glossary_project.cdn.services.purges_sweep",
     "webhooks.services.deliveries_sweep",
     "webhooks.services.events_purge",
 ]

@@ -6,6 +6,7 @@ from django.views.defaults import page_not_found
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
+from glossary_project.cdn import tags
 from terms.api.views import SchemaView
 from terms.sitemaps import SITEMAPS
 from terms.views import robots_txt
@@ -17,7 +18,12 @@ admin.site.index_title = "Glossary and advisory inquiries"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="terms:glossary_index"), name="home"),
     path("admin/", admin.site.urls),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "sitemap.xml",
+        tags.tagged(tags.TERMS_LIST, tags.CATEGORIES_LIST)(sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap",
+    ),
     path("robots.txt", robots_txt, name="robots_txt"),
     path("glossary/", include("terms.urls")),
     path("advisory/", include("advisory.urls")),

@@ -273,6 +273,17 @@ def _terms_seen(term_ids: Iterable[int]) -> dict[int, dict | None]:
     return seen
 
 
+def _terms_public(term_ids: Iterable[int]) -> dict[int, dict | None]:
+    """Of these terms, the slug and category of those the public sees; None for the rest."""
+    public: dict[int, dict | None] = dict.fromkeys(term_ids)
+    rows = Term.objects.published().filter(pk__in=public)
+    for pk, slug, category_id, category in rows.values_list(
+        "pk", "slug", "category_id", "category__slug"
+    ):
+        public[pk] = {"slug": slug, "category": category, "category_id": category_id}
+    return public
+
+
 def _categories_seen(category_ids: Iterable[int]) -> dict[int, dict | None]:
     seen: dict[int, dict | None] = dict.fromkeys(category_ids)
     faqs: dict[int, list] = {}
@@ -297,7 +308,9 @@ def difference(record: ContentChangeRecord) -> ContentChange:
     before = {int(pk): seen for pk, seen in record.terms_before.items()}
     reported = record.reported or {}
     reported_ids = {*reported.get("published", []), *reported.get("updated", [])}
-    now = _terms_seen(before.keys() | reported_ids)
+    # A writer's report says what changed: of those terms only where they are is read,
+    # not their public JSON (an import may report 20,000).
+    now = _terms_seen(before.keys()) | _terms_public(reported_ids - before.keys())
     published, updated, unpublished = {}, {}, {}
     for pk, was in before.items():
         seen = now[pk]

@@ -2,6 +2,7 @@
 
 import html as html_lib
 import re
+import threading
 
 import markdown as markdown_lib
 import nh3
@@ -26,6 +27,20 @@ def _keep_only_term_ids(element: str, attribute: str, value: str) -> str | None:
     return value
 
 
+_converters = threading.local()
+
+
+def _converter() -> markdown_lib.Markdown:
+    """This thread's Markdown converter, reset before each use: building one (its parser
+    and extensions) costs more than converting a paragraph."""
+    converter = getattr(_converters, "markdown", None)
+    if converter is None:
+        converter = _converters.markdown = markdown_lib.Markdown(
+            extensions=["tables", "sane_lists"]
+        )
+    return converter.reset()
+
+
 def render_markdown(text: str) -> SafeString:
     """Render Markdown, then keep only harmless tags, attributes and http(s)/mailto links,
     and links to terms as ``href="term:<id>"`` placeholders (terms.term_links.resolve).
@@ -33,7 +48,7 @@ def render_markdown(text: str) -> SafeString:
     Raw HTML in the source is escaped by the sanitiser rather than trusted, and every
     link gets rel="noopener noreferrer".
     """
-    html = markdown_lib.markdown(text or "", extensions=["tables", "sane_lists"])
+    html = _converter().convert(text or "")
     cleaned = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

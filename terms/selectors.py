@@ -102,6 +102,9 @@ class TermPage:
     why_it_matters_html: str = ""
     cta: CallToAction | None = None
     links_to: list[term_links.LinkedTerm] = field(default_factory=list)
+    # The ids of the other terms whose title or address the page shows (related terms,
+    # terms its text links to): its cache tags (glossary_project.cdn.tags).
+    shown_term_ids: list[int] = field(default_factory=list)
 
     @property
     def faqs(self) -> list[FAQItem]:
@@ -137,7 +140,7 @@ def term_page(*, slug: str, preview_id: int | None = None, whole: bool = True) -
     )
     if not whole:
         return page
-    for kind, a, b, c, d in _listed_on_page(term):
+    for kind, pk, a, b, c, d in _listed_on_page(term):
         if kind == "1-consideration":
             page.key_considerations.append(a)
         elif kind == "2-own-faq":
@@ -148,6 +151,7 @@ def term_page(*, slug: str, preview_id: int | None = None, whole: bool = True) -
             page.references.append(ReferenceItem(a, b, int(c) if c else None, d))
         else:
             page.related.append(RelatedItem(a, b, c))
+            page.shown_term_ids.append(pk)
     _resolve_term_links(page)
     return page
 
@@ -176,6 +180,7 @@ def _resolve_term_links(page: TermPage) -> None:
     page.own_faqs, page.shared_faqs = resolved_faqs[:own], resolved_faqs[own:]
     page.cta = CallToAction(heading, body, body_html)
     page.links_to = resolved.links_to
+    page.shown_term_ids += resolved.linked_ids
 
 
 # Most pages share a few calls to action (the default, with each title): each is rendered
@@ -184,15 +189,15 @@ _render_call_to_action = lru_cache(maxsize=1024)(render_markdown)
 
 
 def _listed_on_page(term: Term) -> list[tuple]:
-    """Every list on a term's page in one statement, in page order: (kind, then four text
-    columns). Plain SQL: building the same query with the ORM took longer (about 2 ms)
-    than the database takes to answer it."""
+    """Every list on a term's page in one statement, in page order: (kind, the row's id,
+    then four text columns). Plain SQL: building the same query with the ORM took longer
+    (about 2 ms) than the database takes to answer it."""
     with connection.cursor() as cursor:
         cursor.execute(
             _PAGE_LISTS_SQL,
             [term.pk, term.pk, term.category_id, term.pk, term.pk, Term.Status.PUBLISHED],
         )
-        return [(kind, *columns) for kind, _position, _title, _id, *columns in cursor.fetchall()]
+        return [(kind, pk, *columns) for kind, _position, _title, pk, *columns in cursor.fetchall()]
 
 
 def _page_lists_sql() -> str:

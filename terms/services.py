@@ -21,7 +21,6 @@ from . import term_links
 from .audit import audit_record
 from .history import revision_date, snapshot_of_revision
 from .imports.records import FORMAT_NAME, GlossaryImportError, ImportReport, Progress
-from .imports.validate import GlossaryValidator
 from .imports.write import GlossaryWriter
 from .models import (
     FAQ,
@@ -329,8 +328,8 @@ def search_words_batched():
 
 
 # Import -------------------------------------------------------------------------------
-# The parts live in terms/imports/: records.py (report, format, shape checks), validate.py
-# (the whole file, before any write), write.py (matching and writing).
+# The parts live in terms/imports/: validate.py (the whole file, before any write),
+# match.py (records matched to stored rows), write.py (the differences written in bulk).
 
 IMPORT_COMMAND = "manage.py import_glossary"
 EXPORT_COMMAND = "manage.py export_glossary"
@@ -349,13 +348,11 @@ def glossary_import(
     the import rolled back.
 
     Each term created or changed gets a revision (source "import"), and the import one
-    audit entry with its counts, by the import command. ``progress`` is told
+    audit entry with its counts, by the import command; a file that changes nothing
+    writes nothing else (no revision, no content-generation move). ``progress`` is told
     ("validated", records done, records) and ("written", terms done, terms) as it goes.
     """
     report = ImportReport()
-    GlossaryValidator(report).run(data, progress)
-    if report.errors:
-        raise GlossaryImportError(report)
     with transaction.atomic():
         with search_words_batched():
             GlossaryWriter(report).run(data, progress)

@@ -17,7 +17,7 @@ The interchange format (docs/glossary-format.md) writes links as ``term:<slug>``
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
@@ -84,6 +84,7 @@ class LinkedTerm(NamedTuple):
 class Resolved:
     fragments: list[SafeString]
     links_to: list[LinkedTerm]  # published targets, once each, in order of first appearance
+    linked_ids: list[int] = field(default_factory=list)  # their ids, in the same order
 
 
 def resolve(fragments: Sequence[str]) -> Resolved:
@@ -113,6 +114,7 @@ def resolve(fragments: Sequence[str]) -> Resolved:
     return Resolved(
         [_replace_placeholders(fragment, replace) for fragment in fragments],
         [published[pk] for pk in ids if pk in published],
+        [pk for pk in ids if pk in published],
     )
 
 

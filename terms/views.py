@@ -15,6 +15,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
+from glossary_project.cdn import tags
+
 from . import selectors
 from .jsonld import category_json_ld, term_json_ld
 from .markdown import plain_text
@@ -124,6 +126,7 @@ class GlossaryFilterForm(forms.Form):
 
 
 @require_safe
+@tags.tagged(tags.TERMS_LIST, tags.LETTERS, tags.CATEGORIES_LIST)
 def glossary_index(request):
     categories = list(Category.objects.all())
     counts = selectors.category_term_counts()
@@ -187,7 +190,8 @@ def glossary_index(request):
     }
     if query and counting.is_reader(request):
         counting.record_search(query, paginator.count)
-    return render(request, "terms/glossary_index.html", context)
+    response = render(request, "terms/glossary_index.html", context)
+    return tags.tag(response, tags.SEARCH) if query else response
 
 
 def index_title(*, letter, category, query, page) -> str:
@@ -224,7 +228,8 @@ def category_detail(request, slug):
             category_json_ld(category, category_url=category_url, shared_faqs=shared_faqs)
         ),
     }
-    return render(request, "terms/category_detail.html", context)
+    response = render(request, "terms/category_detail.html", context)
+    return tags.tag(response, tags.category(category.pk), tags.TERMS_LIST)
 
 
 @require_safe
@@ -269,6 +274,12 @@ def render_term_page(request, page, *, previewing: bool, banner: bool = False):
         "json_ld": json_ld_script(term_page_json_ld(page)),
     }
     response = render(request, "terms/term_detail.html", context)
+    tags.tag(
+        response,
+        *tags.term_page_tags(
+            term_id=page.term.pk, category_id=page.term.category_id, shown=page.shown_term_ids
+        ),
+    )
     if previewing:
         keep_private(response)
     return response
@@ -301,6 +312,7 @@ def term_page_json_ld(page) -> dict:
 
 
 @require_safe
+@tags.tagged(tags.SITE)
 def robots_txt(request):
     lines = [
         "User-agent: *",

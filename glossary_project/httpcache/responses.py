@@ -142,6 +142,7 @@ def too_many_requests(request, seconds_left: int) -> HttpResponse:
         status=429,
     )
     response["Retry-After"] = str(seconds_left)
+    response["Cache-Control"] = "no-store"  # never kept by a CDN (glossary_project/cdn)
     return with_response_headers(request, response)
 
 

@@ -1,7 +1,5 @@
-from django.conf import settings
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
 from django.utils.http import http_date
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -16,6 +14,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from glossary_project.cdn import tags
 from glossary_project.httpcache.generation import content_generation
 from glossary_project.httpcache.hits import attach_note
 
@@ -64,9 +63,11 @@ def permanent_redirect(request, view_name: str, slug: str) -> HttpResponsePerman
 
 
 class PublicContentMixin:
-    """Read-only, published content: cache headers, and no unknown query parameters."""
+    """Read-only, published content: cache headers and tags (glossary_project.cdn), and
+    no unknown query parameters."""
 
     query_parameters: tuple[str, ...] = ("format",)
+    cache_tags: tuple[str, ...] = ()
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -91,8 +92,12 @@ class PublicContentMixin:
             generation = content_generation()
             if generation is not None:
                 response["Last-Modified"] = http_date(generation.changed_at.timestamp())
-            patch_cache_control(response, public=True, max_age=settings.API_CACHE_MAX_AGE)
+            tags.tag(response, *self.get_cache_tags(request))
         return response
+
+    def get_cache_tags(self, request) -> tuple[str, ...]:
+        """What the response shows, for purging shared caches when it changes."""
+        return self.cache_tags
 
 
 class PublicReadOnlyViewSet(
@@ -169,9 +174,17 @@ class TermViewSet(PublicReadOnlyViewSet):
     pagination_class = GlossaryPagination
     list_query_parameters = ("page", "page_size", "fields")
     retrieve_query_parameters = ("preview", "fields")
+    page_tags: tuple[str, ...] = ()
 
     def get_queryset(self):
         return selectors.term_list()
+
+    def get_cache_tags(self, request) -> tuple[str, ...]:
+        if self.action == "retrieve":
+            return self.page_tags
+        if request.query_params.get("search"):
+            return (tags.TERMS_LIST, tags.SEARCH)
+        return (tags.TERMS_LIST,)
 
     def list(self, request, *args, **kwargs):
         found = self.filter_queryset(self.get_queryset())
@@ -204,6 +217,9 @@ class TermViewSet(PublicReadOnlyViewSet):
                     "Not found, or the preview link is invalid or has expired."
                 ) from None
             raise
+        self.page_tags = tags.term_page_tags(
+            term_id=page.term.pk, category_id=page.term.category_id, shown=page.shown_term_ids
+        )
         return Response(self.get_serializer(page).data)
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -233,6 +249,12 @@ class TermViewSet(PublicReadOnlyViewSet):
 )
 class CategoryViewSet(PublicReadOnlyViewSet):
     pagination_class = None
+    category_tag = ""
+
+    def get_cache_tags(self, request) -> tuple[str, ...]:
+        if self.action == "retrieve":  # with its term count
+            return (self.category_tag, tags.TERMS_LIST)
+        return (tags.CATEGORIES_LIST,)
 
     def get_queryset(self):
         return selectors.public_categories()
@@ -246,6 +268,7 @@ class CategoryViewSet(PublicReadOnlyViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         [category] = selectors.with_readers_html([self.get_object()])
+        self.category_tag = tags.category(category.pk)
         return Response(self.get_serializer(category).data)
 
     def get_serializer_context(self):
@@ -254,6 +277,7 @@ class CategoryViewSet(PublicReadOnlyViewSet):
 
 class LettersView(PublicContentMixin, APIView):
     action = "letters"
+    cache_tags = (tags.LETTERS,)
 
     @extend_schema(
         summary="The A–Z index",
@@ -267,6 +291,7 @@ class LettersView(PublicContentMixin, APIView):
 
 class SuggestView(PublicContentMixin, APIView):
     action = "suggest"
+    cache_tags = (tags.TERMS_LIST, tags.SEARCH)
     query_parameters = ("format", "q", "limit")
 
     @extend_schema(

@@ -1,417 +1,362 @@
-"""The write pass: match each record of a validated file to the stored row of its
-identity (slug, or key for references) and write it only where they differ."""
+"""The write pass: a file validated (``validate``) and matched to what is stored
+(``match``) is written in bulk, in the caller's transaction: inserts and updates of many
+rows per statement, only of the rows that differ, each kind of row in one round.
+
+Bulk writes send no model signals, so this pass does itself what the signals would: it
+moves the content generation once (before its first write), writes the derived columns
+(rendered HTML, the index letter, TermName rows, folded key considerations), records a
+revision of each term created or changed (``revisions.record_revisions``) and tells the
+change feed what changed. The search copies are kept by the database's own triggers
+(PostgreSQL and SQLite), which run for bulk inserts and updates as for any other.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import datetime
+from collections.abc import Iterator
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils.text import slugify
+from django.utils import timezone
 
-from terms import term_links
+from glossary_project.httpcache.generation import content_changed
+from terms import changes, term_links
 from terms.models import (
     FAQ,
     Category,
     KeyConsideration,
     Reference,
     Term,
+    TermName,
     TermReference,
+    index_letter,
     normalize_text,
 )
-from terms.revisions import record_revision
+from terms.revisions import record_revisions
 
-from .records import (
-    CATEGORY_FIELDS,
-    INLINE_REFERENCE_FIELDS,
-    REFERENCE_FIELDS,
-    ImportReport,
-    Progress,
-    RecordChecks,
-    RecordInvalid,
-)
+from .match import GlossaryMatcher, Matched, TermMatch
+from .records import ImportReport, Progress, RecordError
+from .render import Renderer
+from .validate import GlossaryValidator
+
+# Rows per INSERT or UPDATE statement, and terms whose inlines are written per round
+# (each round ends with a progress report).
+BATCH = 500
+TERM_FIELDS_WRITTEN = [
+    "title",
+    "aliases",
+    "category",
+    "summary",
+    "definition",
+    "why_it_matters",
+    "status",
+    "in_development",
+    "published_at",
+    "go_live_at",
+    "take_down_at",
+    "review_by",
+    "reviewed_at",
+    "cta_heading",
+    "cta_body",
+    "letter",
+    "definition_html",
+    "why_it_matters_html",
+    "updated_at",
+]
+HTML_OF = {"definition": "definition_html", "why_it_matters": "why_it_matters_html"}
 
 
-class GlossaryWriter(RecordChecks):
-    """Matches each record to the stored row of its identity and writes it where they
-    differ, reporting what the model refuses on save (inside the caller's transaction)."""
+class GlossaryWriter:
+    """Writes a glossary file: validation first (a file it refuses writes nothing and
+    the report lists why), then matching, then the bulk writes."""
 
     def __init__(self, report: ImportReport):
-        super().__init__(report)
-        self._review_by = None
-        self.id_for_slug: dict[str, int] = {}
-        self.slugs_in_file: set[str] = set()
-        # Texts linking to terms of the file not written yet: (kind, identity, instance,
-        # field, text as in the file), given their ids once every term is written.
-        self.links_later: list[tuple[str, str, Any, str, str]] = []
-
-    def review_by(self) -> datetime.date:
-        """The review-by date of a term published by this import (the same for all)."""
-        if self._review_by is None:
-            from terms.services import next_review_date  # services imports this module
-
-            self._review_by = next_review_date()
-        return self._review_by
-
-    # Links and saving -----------------------------------------------------------------
-
-    def linked(self, kind: str, identity: str, where: str, text: str | None):
-        """``text`` with its term links (by slug in a file) written by id, and whether it
-        must wait for terms later in the file (then it is returned as the file has it)."""
-        if not text:
-            return text, False
-        slugs = term_links.linked_slugs(text)
-        for slug in slugs:
-            if slug not in self.id_for_slug and slug not in self.slugs_in_file:
-                self.error(kind, identity, where, f"links to no term with slug {slug!r}")
-        if any(slug not in self.id_for_slug for slug in slugs):
-            return text, True
-        return term_links.with_ids(text, self.id_for_slug), False
-
-    def link_later(self, kind: str, identity: str, instance, name: str, text: str) -> None:
-        instance.term_links_checked_later = True
-        self.links_later.append((kind, identity, instance, name, text))
-
-    def write_links_later(self) -> None:
-        """Now that every term of the file is written, give the links waiting for one
-        their ids, and check them as any link is checked (the model's clean)."""
-        waiting: dict[int, tuple[str, str, Any]] = {}
-        for kind, identity, instance, name, text in self.links_later:
-            setattr(instance, name, term_links.with_ids(text, self.id_for_slug))
-            instance.term_links_checked_later = False
-            waiting[id(instance)] = (kind, identity, instance)
-        for kind, identity, instance in waiting.values():
-            with contextlib.suppress(RecordInvalid):
-                self.validated_save(kind, identity, instance)
-
-    def validated_save(self, kind: str, identity: str, instance, *, exclude=None) -> None:
-        """full_clean() then save() in a savepoint; problems are reported, not raised."""
-        try:
-            instance.full_clean(exclude=exclude)
-            with transaction.atomic():
-                instance.save()
-        except ValidationError as error:
-            self.validation_errors(kind, identity, error)
-            raise RecordInvalid from error
-        except IntegrityError as error:
-            self.error(kind, identity, None, f"conflicts with stored content ({error})")
-            raise RecordInvalid from error
-
-    def count(self, kind: str, *, created: bool, changed: bool) -> None:
-        if created:
-            self.report.created[kind] += 1
-        elif changed:
-            self.report.updated[kind] += 1
-        else:
-            self.report.unchanged[kind] += 1
-
-    # The file -------------------------------------------------------------------------
+        self.report = report
 
     def run(self, data: Any, progress: Progress | None = None) -> None:
-        sections = self.file_sections(data)
-        if sections is None:
+        GlossaryValidator(self.report).run(data, progress)
+        if self.report.errors:
             return
-
-        self.id_for_slug = dict(Term.objects.entries().values_list("slug", "pk"))
-        self.slugs_in_file = {
-            record["slug"].strip()
-            for record in sections["terms"]
-            if isinstance(record, dict) and isinstance(record.get("slug"), str)
-        }
-        for kind, name in (("category", "categories"), ("reference", "references")):
-            for record, identity in self.identified(kind, sections[name]):
-                with contextlib.suppress(RecordInvalid):
-                    getattr(self, f"import_{kind}")(record, identity)
-
-        pending = []
-        for record, identity in self.identified("term", sections["terms"]):
-            with contextlib.suppress(RecordInvalid):
-                pending.append(self.import_term_fields(record, identity))
-        self.write_links_later()
-        # Children and related terms second: "related" may name terms later in the file.
-        for written, (term, record, identity, changed, created) in enumerate(pending, start=1):
-            if progress is not None:
-                progress("written", written, len(pending))
-            try:
-                children_changed = self.import_term_children(
-                    term, record, identity, changed=changed
-                )
-            except RecordInvalid:
-                continue
-            self.count("term", created=created, changed=changed or children_changed)
-            if created or changed or children_changed:
-                record_revision(term, source=Term.Source.IMPORT, comment="Imported")
-
-    # Categories -----------------------------------------------------------------------
-
-    def import_category(self, record: dict, slug: str) -> None:
-        kind = "category"
-        errors_before = len(self.report.errors)
-        self.check_keys(kind, slug, record, CATEGORY_FIELDS, {"slug", "name"})
-        name = self.text(kind, slug, record, "name")
-        file_description = self.text(kind, slug, record, "description")
-        description, description_later = self.linked(kind, slug, "description", file_description)
-        faqs = self.faq_list(kind, slug, record)
-        faqs_later = {}
-        for number, (question, answer) in enumerate(faqs or [], start=1):
-            linked, later = self.linked(kind, slug, f"faqs[{number}].answer", answer)
-            faqs[number - 1] = (question, linked)
-            if later:
-                faqs_later[number] = answer
-        if len(self.report.errors) > errors_before:
-            raise RecordInvalid
-
-        category = Category.objects.filter(slug=slug).first()
-        created = category is None
-        if created:
-            category = Category(slug=slug, order=Category.objects.count())
-        wanted = {"name": name}
-        if description is not None:
-            wanted["description"] = description
-        changed = _assign(category, wanted)
-        if description_later:
-            self.link_later(kind, slug, category, "description", file_description)
-        if created or changed:
-            self.validated_save(kind, slug, category)
-
-        faqs_changed = False
-        if faqs is not None:
-            current = list(category.shared_faqs.values_list("question", "answer"))
-            if current != faqs:
-                category.shared_faqs.all().delete()
-                for position, (question, answer) in enumerate(faqs, start=1):
-                    faq = FAQ(category=category, question=question, answer=answer)
-                    faq.position = position
-                    if position in faqs_later:
-                        self.link_later(kind, slug, faq, "answer", faqs_later[position])
-                    self.validated_save(kind, slug, faq)
-                faqs_changed = True
-        self.count(kind, created=created, changed=changed or faqs_changed)
-
-    # References -----------------------------------------------------------------------
-
-    def import_reference(self, record: dict, key: str) -> None:
-        kind = "reference"
-        errors_before = len(self.report.errors)
-        self.check_keys(kind, key, record, REFERENCE_FIELDS, {"key", "title"})
-        wanted = self.reference_values(kind, key, record)
-        if len(self.report.errors) > errors_before:
-            raise RecordInvalid
-        reference = Reference.objects.filter(key=key).first()
-        created = reference is None
-        if created:
-            reference = Reference(key=key)
-        changed = _assign(reference, wanted)
-        if created or changed:
-            self.validated_save(kind, key, reference)
-        self.count(kind, created=created, changed=changed)
-
-    def inline_reference(self, term_slug: str, number: int, item: dict) -> Reference:
-        """Match an inline reference by URL, else by title and year; create it if new."""
-        kind, where = "term", f"references[{number}]"
-        errors_before = len(self.report.errors)
-        for name in sorted(set(item) - INLINE_REFERENCE_FIELDS):
-            self.error(kind, term_slug, f"{where}.{name}", "unknown field (check the spelling)")
-        values = self.reference_values(kind, term_slug, item)
-        if not values.get("title"):
-            self.error(kind, term_slug, f"{where}.title", "is required")
-        if len(self.report.errors) > errors_before:
-            raise RecordInvalid
-        found = None
-        if values.get("url"):
-            found = Reference.objects.filter(url=values["url"]).first()
-        if found is None:
-            found = Reference.objects.filter(title=values["title"], year=values.get("year")).first()
-        if found is not None:
-            return found
-        reference = Reference(key=_unique_reference_key(values), **values)
+        matched = GlossaryMatcher(self.report).run(data)
         try:
-            reference.full_clean()
-            with transaction.atomic():
-                reference.save()
-        except ValidationError as error:
-            for field_name, messages in error.message_dict.items():
-                for message in messages:
-                    self.error(kind, term_slug, f"{where}.{field_name}", message)
-            raise RecordInvalid from error
-        self.report.created["reference"] += 1
-        return reference
+            with transaction.atomic():  # refused, it leaves the caller's transaction usable
+                self.write(matched, progress)
+        except IntegrityError as error:  # what only the database knows (a concurrent write)
+            message = f"conflicts with stored content ({error})"
+            self.report.errors.append(RecordError("file", "", None, message))
+
+    def write(self, matched: Matched, progress: Progress | None = None) -> None:
+        self.now = timezone.now()
+        self.id_for_slug = dict(matched.stored_ids)
+        self.entries = matched.entries
+        with Renderer(self.texts_to_render(matched)) as self.render:
+            if matched.writes_anything:
+                content_changed()  # once, before the first write, as a save's signal would
+                with changes.untracked():
+                    self.write_categories(matched)
+                    self.write_references(matched)
+                    self.write_terms(matched)
+                    self.write_links_later(matched)
+                    self.write_category_faqs(matched)
+                    _delete(TermName.objects, matched.stale_names)
+            written_terms = 0
+            for start in range(0, len(matched.terms), BATCH):
+                chunk = matched.terms[start : start + BATCH]
+                if any(match.written for match in chunk):
+                    with changes.untracked():
+                        self.write_term_inlines(chunk)
+                    record_revisions(
+                        [match.term for match in chunk if match.written],
+                        source=Term.Source.IMPORT,
+                        comment="Imported",
+                    )
+                    for match in chunk:  # what the revisions needed, no longer
+                        match.term.__dict__.pop("_prefetched_objects_cache", None)
+                written_terms += len(chunk)
+                if progress is not None:
+                    progress("written", written_terms, len(matched.terms))
+        report_to_change_feed(matched)
+
+    def texts_to_render(self, matched: Matched) -> Iterator[str]:
+        """The Markdown this pass will render, in the order it will (render.Renderer),
+        leaving out texts linking to terms not written yet."""
+        changed = [match for match in matched.terms if match.changed and not match.created]
+        for match in [*changed, *(match for match in matched.terms if match.created)]:
+            for name in HTML_OF:
+                yield getattr(match.term, name)
+        faqs = [match.faqs for match in matched.categories if match.faqs is not None]
+        faqs += [match.faqs for match in matched.terms if match.faqs is not None]
+        for faq_list in faqs:
+            for _question, answer in faq_list:
+                if "term:" not in answer.lower():
+                    yield answer
+
+    # Categories and references --------------------------------------------------------
+
+    def write_categories(self, matched: Matched) -> None:
+        new = [match.category for match in matched.categories if match.created]
+        changed = [
+            match.category for match in matched.categories if match.changed and not match.created
+        ]
+        for category in changed:
+            category.updated_at = self.now
+        Category.objects.bulk_update(changed, ["name", "description", "updated_at"], BATCH)
+        Category.objects.bulk_create(new, BATCH)
+
+    def write_references(self, matched: Matched) -> None:
+        # Changed first: a new reference may take the web address a stored one gives up.
+        changed = [reference for reference in matched.references if reference.pk is not None]
+        for reference in changed:
+            reference.updated_at = self.now
+        Reference.objects.bulk_update(
+            changed, ["title", "publisher", "year", "url", "updated_at"], BATCH
+        )
+        Reference.objects.bulk_create(
+            [reference for reference in matched.references if reference.pk is None], BATCH
+        )
 
     # Terms ----------------------------------------------------------------------------
 
-    def import_term_fields(self, record: dict, slug: str):
-        kind = "term"
-        errors_before = len(self.report.errors)
-        links_later: dict[str, str] = {}
+    def write_terms(self, matched: Matched) -> None:
+        """The terms' own rows: the changed first (a new term may take a title one of them
+        gives up), then the new ones, whose ids the term links and inlines need."""
+        changed = [match for match in matched.terms if match.changed and not match.created]
+        for match in changed:
+            self.derive(match.term)
+            match.term.updated_at = self.now
+        Term.objects.bulk_update([m.term for m in changed], TERM_FIELDS_WRITTEN, BATCH)
+        new = [match for match in matched.terms if match.created]
+        for start in range(0, len(new), BATCH):  # render.Renderer works on while one is written
+            batch = [match.term for match in new[start : start + BATCH]]
+            for term in batch:
+                self.derive(term)
+            Term.objects.bulk_create(batch)
+        for match in new:
+            self.id_for_slug[match.term.slug] = match.term.pk
+        touched = [
+            match.term
+            for match in matched.terms
+            if match.children_changed and not (match.created or match.changed)
+        ]
+        for term in touched:
+            term.updated_at = self.now
+        Term.objects.bulk_update(touched, ["updated_at"], BATCH)
 
-        def link(field: str, where: str, text: str | None) -> str | None:
-            value, later = self.linked(kind, slug, where, text)
-            if later:
-                links_later[field] = value
-            return value
+    def derive(self, term: Term) -> None:
+        """What Term.save() derives from the fields."""
+        term.stamp_first_publication()
+        term.letter = index_letter(term.title)
+        for name, html_name in HTML_OF.items():
+            setattr(term, html_name, self.render(getattr(term, name)))
 
-        wanted, aliases, category_slug = self.term_values(slug, record, link)
-        category = Category.objects.filter(slug=category_slug).first() if category_slug else None
-        if category_slug and category is None:
-            self.error(kind, slug, "category", f"no category with slug {category_slug!r}")
-        if len(self.report.errors) > errors_before:
-            raise RecordInvalid
+    def with_ids(self, text: str) -> str:
+        if not text or "term:" not in text.lower():
+            return text
+        return term_links.with_ids(text, self.id_for_slug)
 
-        term = Term.objects.entries().filter(slug=slug).first()
-        created = term is None
-        if created:
-            term = Term(slug=slug)
-        changed = _assign(term, {**wanted, "category_id": category.pk})
-        if aliases is not None:
-            before = term.aliases
-            term.set_aliases(aliases)
-            changed = changed or term.aliases != before
-        if term.status == Term.Status.SCHEDULED and term.go_live_at is None:
-            self.error(kind, slug, "go_live_at", "is required when the status is scheduled")
-            raise RecordInvalid
-        if term.is_published and term.review_by is None:
-            # Every published entry has a review-by date; a file without one (glossary/1
-            # before review-by dates) gets the one publishing would give.
-            term.review_by = self.review_by()
-            changed = True
-        for name, text in links_later.items():
-            self.link_later(kind, slug, term, name, text)
-        if created or changed:
-            self.validated_save(kind, slug, term)
-        self.id_for_slug[slug] = term.pk
-        return term, record, slug, changed, created
+    def write_links_later(self, matched: Matched) -> None:
+        """Texts linking to terms the file creates, now that those have ids."""
+        categories = [match for match in matched.categories if match.description_later]
+        for match in categories:
+            match.category.description = self.with_ids(match.description_later)
+        Category.objects.bulk_update([m.category for m in categories], ["description"], BATCH)
+        terms = [match for match in matched.terms if match.links_later]
+        for match in terms:
+            for name, text in match.links_later.items():
+                setattr(match.term, name, self.with_ids(text))
+            self.derive(match.term)
+        fields = ["definition", "why_it_matters", "cta_body", *HTML_OF.values()]
+        Term.objects.bulk_update([match.term for match in terms], fields, BATCH)
 
-    def import_term_children(self, term: Term, record: dict, slug: str, *, changed: bool) -> bool:
-        """Replace the term's bullets, FAQs, citations and related terms where they differ."""
-        kind = "term"
-        errors_before = len(self.report.errors)
-        considerations = self.text_list(kind, slug, record, "key_considerations")
-        if considerations is not None:
-            seen: dict[str, int] = {}
-            for number, text in enumerate(considerations, start=1):
-                folded = normalize_text(text)
-                if not folded:
-                    self.error(kind, slug, f"key_considerations[{number}]", "is empty")
-                elif folded in seen:
-                    self.error(
-                        kind,
-                        slug,
-                        f"key_considerations[{number}]",
-                        f"repeats key consideration {seen[folded]}: “{text}”",
+    def write_category_faqs(self, matched: Matched) -> None:
+        replaced = [match for match in matched.categories if match.faqs is not None]
+        _delete(FAQ.objects.filter(category__in=[m.category for m in replaced]))
+        FAQ.objects.bulk_create(
+            [
+                self.faq(position, question, answer, category=match.category)
+                for match in replaced
+                for position, (question, answer) in enumerate(match.faqs, start=1)
+            ],
+            BATCH,
+        )
+
+    def faq(self, position: int, question: str, answer: str, **owner) -> FAQ:
+        answer = self.with_ids(answer)
+        return FAQ(
+            question=question,
+            answer=answer,
+            answer_html=self.render(answer),
+            position=position,
+            **owner,
+        )
+
+    def write_term_inlines(self, chunk: list[TermMatch]) -> None:
+        """Names, bullets, FAQs, citations and related terms of a round of terms, each list
+        replaced where it differs (related terms: the links added and removed)."""
+        TermName.objects.bulk_create(
+            [TermName.of(m.term, key) for m in chunk for key in sorted(m.names_added)], BATCH
+        )
+        replaced = {
+            name: [match for match in chunk if getattr(match, name) is not None]
+            for name in ("considerations", "faqs", "references", "related")
+        }
+        for model, name in ((KeyConsideration, "considerations"), (FAQ, "faqs")):
+            _delete(
+                model.objects.filter(term__in=[m.term for m in replaced[name] if not m.created])
+            )
+        _delete(
+            TermReference.objects.filter(
+                term__in=[m.term for m in replaced["references"] if not m.created]
+            )
+        )
+        written = {
+            "key_considerations": {
+                id(match): [
+                    KeyConsideration(
+                        term=match.term,
+                        text=text,
+                        normalized_text=normalize_text(text),
+                        position=position,
                     )
-                else:
-                    seen[folded] = number
-        faqs = self.faq_list(kind, slug, record)
-        # Every term of the file is written by now: a link still waiting is to a term
-        # whose record was refused (reported there; nothing is stored).
-        answers_waiting = set()
-        for number, (question, answer) in enumerate(faqs or [], start=1):
-            linked, waiting = self.linked(kind, slug, f"faqs[{number}].answer", answer)
-            faqs[number - 1] = (question, linked)
-            if waiting:
-                answers_waiting.add(number)
-        references = self.term_references(term, record, slug)
-        related = self.related_terms(term, record, slug)
-        if len(self.report.errors) > errors_before:
-            raise RecordInvalid
+                    for position, text in enumerate(match.considerations, start=1)
+                ]
+                for match in replaced["considerations"]
+            },
+            "faqs": {
+                id(match): [
+                    self.faq(position, question, answer, term=match.term)
+                    for position, (question, answer) in enumerate(match.faqs, start=1)
+                ]
+                for match in replaced["faqs"]
+            },
+            "citations": {
+                id(match): [
+                    TermReference(term=match.term, reference=reference, position=position)
+                    for position, reference in enumerate(match.references, start=1)
+                ]
+                for match in replaced["references"]
+            },
+            "related": {
+                id(match): [self.entries[slug] for slug in match.related]
+                for match in replaced["related"]
+            },
+        }
+        for model, name in (
+            (KeyConsideration, "key_considerations"),
+            (FAQ, "faqs"),
+            (TermReference, "citations"),
+        ):
+            model.objects.bulk_create(
+                [row for rows in written[name].values() for row in rows], BATCH
+            )
+        self.write_related(replaced["related"])
+        # What the revisions hold: the rows just written (a term created holds no others),
+        # as a prefetch would give them; record_revisions reads the rest.
+        for match in chunk:
+            for name, rows in written.items():
+                if id(match) in rows or match.created:
+                    cache = match.term.__dict__.setdefault("_prefetched_objects_cache", {})
+                    cache[name] = rows.get(id(match), [])
 
-        children_changed = False
-        if considerations is not None:
-            current = list(term.key_considerations.values_list("text", flat=True))
-            if current != considerations:
-                term.key_considerations.all().delete()
-                for position, text in enumerate(considerations, start=1):
-                    item = KeyConsideration(term=term, text=text, position=position)
-                    self.validated_save(kind, slug, item)
-                children_changed = True
-        if faqs is not None:
-            current = list(term.faqs.values_list("question", "answer"))
-            if current != faqs:
-                term.faqs.all().delete()
-                for position, (question, answer) in enumerate(faqs, start=1):
-                    faq = FAQ(term=term, question=question, answer=answer, position=position)
-                    faq.term_links_checked_later = position in answers_waiting
-                    self.validated_save(kind, slug, faq)
-                children_changed = True
-        if references is not None:
-            current = list(term.citations.values_list("reference_id", flat=True))
-            if current != [reference.pk for reference in references]:
-                term.citations.all().delete()
-                TermReference.objects.bulk_create(
-                    TermReference(term=term, reference=reference, position=position)
-                    for position, reference in enumerate(references, start=1)
-                )
-                children_changed = True
-        if related is not None:
-            current = set(term.related.values_list("pk", flat=True))
-            if current != {other.pk for other in related}:
-                term.related.set(related)
-                children_changed = True
-        if children_changed and not changed:
-            term.save(update_fields=["updated_at"])
-        return children_changed
-
-    def term_references(self, term: Term, record: dict, slug: str) -> list[Reference] | None:
-        if "references" not in record or record["references"] is None:
-            return None
-        items = record["references"]
-        if not isinstance(items, list):
-            self.error("term", slug, "references", "must be a list of reference keys or objects")
-            return None
-        resolved: list[Reference] = []
-        for number, item in enumerate(items, start=1):
-            try:
-                if isinstance(item, str):
-                    reference = Reference.objects.filter(key=item.strip()).first()
-                    if reference is None:
-                        self.error(
-                            "term", slug, f"references[{number}]", f"no reference with key {item!r}"
-                        )
-                        continue
-                elif isinstance(item, dict):
-                    reference = self.inline_reference(slug, number, item)
-                else:
-                    self.error("term", slug, f"references[{number}]", "must be a key or an object")
-                    continue
-            except RecordInvalid:
-                continue
-            if reference in resolved:
-                self.error("term", slug, f"references[{number}]", "cites the same reference twice")
-                continue
-            resolved.append(reference)
-        return resolved
-
-    def related_terms(self, term: Term, record: dict, slug: str) -> list[Term] | None:
-        slugs = self.text_list("term", slug, record, "related")
-        if slugs is None:
-            return None
-        found = {other.slug: other for other in Term.objects.entries().filter(slug__in=slugs)}
-        related = []
-        for number, other_slug in enumerate(slugs, start=1):
-            if other_slug == slug:
-                self.error("term", slug, f"related[{number}]", "a term cannot be related to itself")
-            elif other_slug not in found:
-                self.error("term", slug, f"related[{number}]", f"no term with slug {other_slug!r}")
-            else:
-                related.append(found[other_slug])
-        return related
+    def write_related(self, matches: list[TermMatch]) -> None:
+        link = Term.related.through
+        removed, added = [], []
+        for match in matches:
+            wanted = {self.id_for_slug[slug] for slug in match.related}
+            removed += [(match.term.pk, pk) for pk in match.related_stored - wanted]
+            added += [
+                link(from_term_id=match.term.pk, to_term_id=pk)
+                for pk in sorted(wanted - match.related_stored)
+            ]
+        by_term: dict[int, list[int]] = {}
+        for from_id, to_id in removed:
+            by_term.setdefault(from_id, []).append(to_id)
+        for from_id, to_ids in by_term.items():
+            link.objects.filter(from_term_id=from_id, to_term_id__in=to_ids).delete()
+        link.objects.bulk_create(added, BATCH)
 
 
-def _assign(instance, values: dict) -> bool:
-    """Set attributes that differ; return whether any did."""
-    changed = False
-    for name, value in values.items():
-        if getattr(instance, name) != value:
-            setattr(instance, name, value)
-            changed = True
-    return changed
+def _delete(queryset, ids=None) -> None:
+    """Delete the rows (of ``ids``, if given, BATCH at a time)."""
+    if ids is None:
+        queryset.delete()
+        return
+    for start in range(0, len(ids), BATCH):
+        queryset.filter(pk__in=ids[start : start + BATCH]).delete()
 
 
-def _unique_reference_key(values: dict) -> str:
-    base = slugify(f"{values.get('title', '')} {values.get('year') or ''}")[:100] or "reference"
-    key, suffix = base, 2
-    while Reference.objects.filter(key=key).exists():
-        key, suffix = f"{base}-{suffix}", suffix + 1
-    return key
+# The change feed -----------------------------------------------------------------------
+
+
+def report_to_change_feed(matched: Matched) -> None:
+    """Tell the change feed what the import changed (for webhooks and purges): terms
+    now public, public ones changed, those no longer public, categories changed, and the
+    import's own account of it; an import that changed nothing still reports itself."""
+    published, updated, unpublished = [], [], []
+    created, changed, taken_down = [], [], []
+    unchanged = 0
+    for match in matched.terms:
+        term = match.term
+        if not match.written:
+            unchanged += 1
+            continue
+        (created if match.created else changed).append(term.slug)
+        if term.is_published and not match.was_published:
+            published.append(term.pk)
+        elif term.is_published:
+            updated.append(term.pk)
+        elif match.was_published:
+            unpublished.append((term.pk, term.slug, term.category_id))
+            taken_down.append(term.slug)
+    changes.report(
+        published=published,
+        updated=updated,
+        unpublished=unpublished,
+        categories=[match.category.pk for match in matched.categories if match.written],
+        imported={
+            "created": created,
+            "updated": changed,
+            "unpublished": taken_down,
+            "unchanged": unchanged,
+        },
+        source=Term.Source.IMPORT,
+    )

@@ -19,6 +19,7 @@ import http.client
 import itertools
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -556,3 +557,64 @@ def worker(
             message="db_worker logging 'Starting worker'",
         )
         yield process
+
+
+VARNISHD = shutil.which("varnishd") or "/usr/sbin/varnishd"
+
+
+@dataclass
+class Varnish:
+    """A running varnishd: `process` is its manager."""
+
+    process: ManagedProcess
+    port: int
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def get(
+        self, path: str, *, timeout: float = 30.0, headers: Mapping[str, str] | None = None
+    ) -> Response:
+        """GET `path` through Varnish on a fresh connection; any status is returned."""
+        connection = http.client.HTTPConnection(HOST, self.port, timeout=timeout)
+        try:
+            connection.request("GET", path, headers=dict(headers or {}))
+            response = connection.getresponse()
+            headers = {name.lower(): value for name, value in response.getheaders()}
+            return Response(response.status, headers, response.read())
+        finally:
+            connection.close()
+
+
+@contextmanager
+def varnish(
+    vcl: str,
+    *,
+    work_dir: Path,
+    timeout: float = START_TIMEOUT,
+    log_dir: Path | None = None,
+) -> Iterator[Varnish]:
+    """Run varnishd in the foreground with the VCL text `vcl` on 127.0.0.1 and a free
+    port, its state in `work_dir` (-n), 32 MB of memory storage, no management port and
+    no privilege separation (-j none: the test's own user); yield once it answers."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    vcl_path = work_dir / "glossary.vcl"
+    vcl_path.write_text(vcl)
+    port = free_port()
+    command = [
+        VARNISHD, "-F", "-j", "none",
+        "-n", str(work_dir / "state"),
+        "-a", f"{HOST}:{port}",
+        "-f", str(vcl_path),
+        "-s", "malloc,32m",
+        "-T", "none",
+    ]  # fmt: skip
+    with ManagedProcess(command, name="varnishd", log_dir=log_dir) as process:
+        site = Varnish(process, port)
+        process.wait_until(
+            lambda: site.get("/health/live", timeout=5),
+            timeout=timeout,
+            message=f"varnishd answering on port {port}",
+        )
+        yield site
