@@ -23,6 +23,7 @@ from webhooks import services
 from webhooks.models import Delivery, Endpoint, Event
 
 from ..factories import CategoryFactory, EndpointFactory, TermFactory, UserFactory
+from ..helpers.glossary_files import glossary_file, term_record
 from ..helpers.smtp import free_port, send_through_smtp, smtp_server
 from ..helpers.tasks import run_worker
 from ..helpers.webhook_receiver import STALL, Reply
@@ -384,3 +385,22 @@ def test_events_are_deleted_after_the_keeping_period_once_nothing_waits(receiver
     assert services.events_purge() == 1
 
     assert Delivery.objects.get().status == Status.RETRYING
+
+
+def test_a_real_import_is_one_glossary_imported_event(receiver):
+    endpoint = EndpointFactory(
+        url=receiver.url, events=["glossary.imported", "term.published", "category.changed"]
+    )
+    published = {"status": "published", "summary": "A summary.", "definition": "Text."}
+    content.glossary_import(
+        data=glossary_file(
+            term_record("rag", "RAG", **published), term_record("llm", "LLM", **published)
+        )
+    )
+    run_worker()
+
+    [received] = receiver.received
+    payload = verified(endpoint, received)
+    assert payload["type"] == "glossary.imported"
+    assert sorted(item["slug"] for item in payload["data"]["created"]) == ["llm", "rag"]
+    assert payload["data"]["created"][0]["url"].startswith("http://testserver/api/v1/terms/")
