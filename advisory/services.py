@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.throttling import SimpleRateThrottle
 
 from terms.selectors import site_settings
+from webhooks.services import inquiry_created_emit
 
 from . import idempotency, mail
 from .forms import InquiryForm, consent_wording
@@ -199,6 +200,8 @@ def inquiry_submit(
                 # The task row is written in this transaction: the worker sees it only
                 # once the inquiry is committed, and never without it.
                 _queue_notifications(inquiry)
+                # The CRM's webhook too: stored with the inquiry, or not at all.
+                inquiry_created_emit(inquiry)
     except IntegrityError:
         # The same key or token was stored by another request a moment ago (the unique
         # index made this one wait for it): answer as that one was answered.
@@ -719,16 +722,36 @@ def _stored_fields(instance, *, leave_out: tuple[str, ...]) -> dict:
 
 def personal_data_export(email: str) -> dict:
     """Everything held about one email address, for a data subject access request: every
-    stored field of each inquiry and of each email it sent (or was to send).
+    stored field of each inquiry and of each email it sent (or was to send), and the
+    webhook events that carried it to the CRM.
 
     The used Idempotency-Keys and form tokens are not listed: only keyed hashes of them
     are stored, which say nothing about the person."""
     inquiries = []
-    for inquiry in inquiries_of(email).select_related("assigned_to").prefetch_related("emails"):
+    inquiries_held = (
+        inquiries_of(email)
+        .select_related("assigned_to")
+        .prefetch_related("emails", "webhook_events__deliveries__endpoint")
+    )
+    for inquiry in inquiries_held:
         # Internal keys left out; term_title says what was read.
         record = _stored_fields(inquiry, leave_out=("id", "term"))
         record["emails"] = [
             _stored_fields(sent, leave_out=("id", "inquiry")) for sent in inquiry.emails.all()
+        ]
+        # What the CRM's webhook was sent (webhooks: inquiry.created), and to where.
+        record["webhook_events"] = [
+            {
+                "id": event.pk,
+                "type": event.type,
+                "created_at": event.created_at,
+                "payload": event.payload,
+                "sent_to": [
+                    {"url": d.endpoint.url, "status": d.status, "delivered_at": d.delivered_at}
+                    for d in event.deliveries.all()
+                ],
+            }
+            for event in inquiry.webhook_events.all()
         ]
         inquiries.append(record)
     return {

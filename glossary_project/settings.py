@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "terms",
     "advisory",
     "apikeys",
+    "webhooks",
 ]
 
 # The headers every response carries: HSTS, nosniff, Referrer- and Cross-Origin-Opener-
@@ -308,11 +309,27 @@ SPECTACULAR_SETTINGS = {
         "Retry-After). Responses carry ETag and Last-Modified; send If-None-Match to get 304."
     ),
     "VERSION": "1.0.0",
+    # What the site POSTs to endpoints registered in the admin. The schema stays OpenAPI
+    # 3.0 (3.1 changes how nullable fields read, which generated clients rely on), so a
+    # hook moves them to "x-webhooks" and describes them (webhooks.schema).
+    "WEBHOOKS": [
+        f"webhooks.schema.{name}"
+        for name in (
+            "term_published",
+            "term_updated",
+            "term_unpublished",
+            "category_changed",
+            "glossary_imported",
+            "inquiry_created",
+            "webhook_test",
+        )
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     # The answers every operation can give (406, 414, 429, 503) and the error bodies.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "terms.api.schema.document_common_answers",
+        "webhooks.schema.document_webhooks",
     ],
     "COMPONENT_SPLIT_REQUEST": True,
     # Two models' statuses: each its own, named, enum.
@@ -423,6 +440,8 @@ WORKER_SWEEPS = [
     "terms.changes.changes_sweep",
     "glossary_project.cdn.services.purges_sweep",
     "apikeys.services.api_key_uses_sweep",
+    "webhooks.services.deliveries_sweep",
+    "webhooks.services.events_purge",
 ]
 # The change feed (terms/changes.py): a content change not announced after its commit
 # (the process died, the database failed just then) is announced by the worker's sweep
@@ -437,6 +456,28 @@ API_KEY_USE_RETENTION_DAYS = env_int("API_KEY_USE_RETENTION_DAYS", 90)
 # Requests a minute (or /second, /hour, /day) each key may make, wherever it comes from;
 # keyed requests do not count against the anonymous rate (apikeys.throttling).
 API_KEY_RATE = os.environ.get("API_KEY_RATE", "600/minute")
+# Webhooks (README "Webhooks"): each request may take this many seconds in all
+# (connect, send, the answer); a failed delivery is retried after these delays (the last one
+# repeating) for WEBHOOKS_RETRY_FOR seconds; an endpoint failing for WEBHOOKS_DISABLE_AFTER
+# seconds with nothing delivered is disabled. Private and loopback addresses are refused
+# unless allowed (development, the tests).
+WEBHOOKS_TIMEOUT = env_float("WEBHOOKS_TIMEOUT", 10)
+try:
+    WEBHOOKS_RETRY_SCHEDULE = [
+        float(delay) for delay in env_list("WEBHOOKS_RETRY_SCHEDULE", "10,60,300,1800,7200,21600")
+    ]
+except ValueError:
+    WEBHOOKS_RETRY_SCHEDULE = []
+if not WEBHOOKS_RETRY_SCHEDULE or min(WEBHOOKS_RETRY_SCHEDULE) < 0:
+    raise ImproperlyConfigured(
+        "WEBHOOKS_RETRY_SCHEDULE must be comma-separated seconds, e.g. 10,60,300."
+    )
+WEBHOOKS_RETRY_FOR = env_float("WEBHOOKS_RETRY_FOR", 24 * 3600)
+WEBHOOKS_DISABLE_AFTER = env_float("WEBHOOKS_DISABLE_AFTER", 24 * 3600)
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False)
+# Events (and their delivery records) are deleted this many days after they happened,
+# once no delivery is waiting: inquiry.created carries personal data.
+WEBHOOKS_KEEP_DAYS = env_int("WEBHOOKS_KEEP_DAYS", 30)
 
 # Advisory inquiries (README "Advisory inquiries").
 ADVISORY_NOTIFY_EMAILS = env_list("ADVISORY_NOTIFY_EMAILS")

@@ -6,6 +6,7 @@ from django.utils import timezone
 from advisory.models import Inquiry, OutgoingEmail
 from advisory.services import notification_summary
 from terms.models import FAQ, Category, KeyConsideration, Reference, Term, TermReference
+from webhooks.models import Endpoint
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -128,3 +129,14 @@ class InquiryFactory(factory.django.DjangoModelFactory):
             )
         self.notification = notification_summary(extracted.values())
         Inquiry.objects.filter(pk=self.pk).update(notification=self.notification)
+
+
+class EndpointFactory(factory.django.DjangoModelFactory):
+    """A webhook endpoint; pass ``url`` (a test's receiver) and ``events``."""
+
+    class Meta:
+        model = Endpoint
+
+    url = "https://hooks.example.com/glossary"
+    description = factory.Sequence(lambda n: f"Receiver {n}")
+    events = factory.LazyFunction(lambda: ["term.published"])
