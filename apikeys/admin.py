@@ -1,5 +1,4 @@
 from django.contrib import admin, messages
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -8,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from glossary_project.admin import ReadOnlyAdminMixin
+from glossary_project.shown_once import ShownOnceAdminMixin
 
 from . import services
 from .forms import ApiKeyCreateForm
@@ -35,7 +35,7 @@ class StateFilter(admin.SimpleListFilter):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(ShownOnceAdminMixin, admin.ModelAdmin):
     """Keys are made here (the whole key shown once, on the page after saving), read,
     renamed and revoked; a key's scopes and expiry are fixed at creation (make a new key
     for other rights, then revoke the old one)."""
@@ -83,6 +83,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
             kwargs["fields"] = ApiKeyCreateForm.Meta.fields
         return super().get_form(request, obj, change=change, **kwargs)
 
+    shown_once_template = "admin/apikeys/apikey/created.html"
+
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return [(None, {"fields": ApiKeyCreateForm.Meta.fields})]
@@ -101,17 +103,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def response_add(self, request, obj, post_url_continue=None):
         """The page showing the whole key, this once; it is never stored or shown again."""
-        return TemplateResponse(
-            request,
-            "admin/apikeys/apikey/created.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "title": _("Copy the new API key now"),
-                "key": obj,
-                "key_text": request.api_key_text,
-            },
-        )
+        return self.show_once(request, obj, request.api_key_text, _("Copy the new API key now"))
 
     @admin.action(description=_("Revoke the selected keys"), permissions=["change"])
     def revoke(self, request, queryset):

@@ -11,11 +11,12 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+
+from glossary_project.shown_once import ShownOnceAdminMixin
 
 from . import services
 from .models import (
@@ -62,7 +63,7 @@ class EndpointForm(forms.ModelForm):
 
 
 @admin.register(Endpoint)
-class EndpointAdmin(admin.ModelAdmin):
+class EndpointAdmin(ShownOnceAdminMixin, admin.ModelAdmin):
     form = EndpointForm
     list_display = ["url", "description", "event_list", "active", "failing_since", "deliveries"]
     list_filter = ["active"]
@@ -76,6 +77,7 @@ class EndpointAdmin(admin.ModelAdmin):
         "disabled_reason",
     ]
     actions = ["send_test_event", "enable", "rotate_secret"]
+    shown_once_template = "admin/webhooks/endpoint/secret.html"
 
     def get_fieldsets(self, request, obj=None):
         main = (None, {"fields": ["url", "description", "events", "active"]})
@@ -134,21 +136,7 @@ class EndpointAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
     def response_add(self, request, obj, post_url_continue=None):
-        return self._secret_page(request, obj, obj.secret, _("Endpoint added"))
-
-    def _secret_page(self, request, endpoint, secret, title):
-        """The secret, shown this once: nowhere stored for display (not in a message)."""
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": title,
-            "endpoint": endpoint,
-            "secret": secret,
-            "change_url": reverse("admin:webhooks_endpoint_change", args=[endpoint.pk]),
-        }
-        response = TemplateResponse(request, "admin/webhooks/endpoint/secret.html", context)
-        response["Cache-Control"] = "no-store"
-        return response
+        return self.show_once(request, obj, obj.secret, _("Endpoint added"))
 
     def _changeable(self, request, queryset):
         allowed = [e for e in queryset if self.has_change_permission(request, e)]
@@ -195,7 +183,7 @@ class EndpointAdmin(admin.ModelAdmin):
             return None
         [endpoint] = self._changeable(request, queryset)
         secret = services.endpoint_rotate_secret(endpoint)
-        return self._secret_page(request, endpoint, secret, _("New secret"))
+        return self.show_once(request, endpoint, secret, _("New secret"))
 
 
 class StatusFilter(admin.SimpleListFilter):

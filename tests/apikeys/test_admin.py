@@ -35,7 +35,7 @@ def staff_with(*codenames: str, roles=()):
 
 def create(client, **fields):
     data = {"name": "Next.js front end", "description": "", "scopes": ["content:write"]}
-    return client.post(ADD, {**data, **fields})
+    return client.post(ADD, {**data, **fields}, follow=True)
 
 
 def every_stored_text():
@@ -68,6 +68,20 @@ def test_a_superuser_creates_a_key_shown_once_and_stored_only_as_a_hash(superuse
     assert secret not in change_page
     assert key.display_key in change_page
     assert secret not in client.get(CHANGELIST).content.decode()
+
+
+def test_reloading_the_page_of_a_new_key_neither_shows_it_again_nor_makes_another(superuser):
+    client = logged_in(superuser)
+    response = create(client)
+    [(shown_at, _status)] = response.redirect_chain
+    assert len(KEY_TEXT.findall(response.content.decode())) == 1
+
+    again = client.get(shown_at)
+
+    assert again.status_code == 200 and "no-store" in again["Cache-Control"]
+    assert KEY_TEXT.findall(again.content.decode()) == []
+    assert "was shown already" in again.content.decode()
+    assert ApiKey.objects.count() == 1
 
 
 def test_the_created_key_works_at_once(superuser):

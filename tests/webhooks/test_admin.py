@@ -60,10 +60,12 @@ class TestPages:
             assert editor_client.get(url).status_code == 200, url
 
     def test_adding_an_endpoint_shows_its_secret_once(self, editor_client):
-        response = editor_client.post(ADD, add_form("https://8.8.8.8/hooks"))
+        response = editor_client.post(ADD, add_form("https://8.8.8.8/hooks"), follow=True)
 
         assert response.status_code == 200
         [shown] = SECRET.findall(response.content.decode())
+        [(shown_at, _status)] = response.redirect_chain
+        assert SECRET.findall(editor_client.get(shown_at).content.decode()) == []
         endpoint = Endpoint.objects.get()
         assert shown == endpoint.secret
         assert endpoint.created_by.groups.filter(name=EDITORS).exists()
