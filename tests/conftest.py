@@ -5,10 +5,11 @@ import sys
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from rest_framework.throttling import AnonRateThrottle
 
 from glossary_project.httpcache import schedule
+from terms import changes
 from terms.roles import ADVISORY_TEAM, EDITORS, PUBLISHERS
 from terms.search import counting
 
@@ -180,3 +181,38 @@ def pytest_terminal_summary(terminalreporter, config):
         )
         for leftover in leftovers:
             terminalreporter.line(f"  {leftover}", red=True)
+
+
+# The change feed (terms/changes.py) -------------------------------------------------
+
+
+@pytest.fixture
+def announced():
+    """The changes announced while the test runs."""
+    heard = []
+
+    def listen(sender, change, **kwargs):
+        heard.append(change)
+
+    changes.content_changed.connect(listen, dispatch_uid="test-listener")
+    yield heard
+    changes.content_changed.disconnect(dispatch_uid="test-listener")
+
+
+@pytest.fixture
+def committed(announced, django_capture_on_commit_callbacks):
+    """Commit the block as one transaction, after the test's setup, whose announcements
+    are forgotten. (The test's own transaction never commits: what would run at its
+    commit is run here, as the capture of pytest-django does.)"""
+
+    def run(write):
+        connection = transaction.get_connection()
+        setup = [callback for _ids, callback, _robust in connection.run_on_commit]
+        connection.run_on_commit.clear()
+        for callback in setup:
+            callback()
+        announced.clear()
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            return write()
+
+    return run

@@ -5,7 +5,6 @@ the worker's sweep when their task was lost."""
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -143,19 +142,13 @@ def test_the_sweep_queues_a_purge_whose_task_was_lost(two_varnishes):
 
 
 def test_publishing_a_term_queues_a_purge_of_it_its_category_and_the_lists(
-    settings, stand_in, django_capture_on_commit_callbacks
+    settings, stand_in, committed
 ):
     category = CategoryFactory()
     draft = TermFactory(category=category, status="draft")
-    # The setup's own changes, as if committed before the test (not purged: no backends).
-    connection = transaction.get_connection()
-    setup = [callback for _ids, callback, _robust in connection.run_on_commit]
-    connection.run_on_commit.clear()
-    for callback in setup:
-        callback()
+    committed(lambda: None)  # the setup (not purged: no backends yet)
     settings.CDN_PURGE_BACKENDS = [f"varnish:{stand_in.url}"]
-    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        term_publish(term=draft)
+    committed(lambda: term_publish(term=draft))
 
     purge = Purge.objects.get(round=1)
     assert {f"term-{draft.pk}", f"category-{category.pk}", "terms-list", "letters"} <= set(
