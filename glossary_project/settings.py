@@ -238,6 +238,9 @@ CONTENT_CACHE_SECONDS = env_int("CONTENT_CACHE_SECONDS", 3600)
 API_RECENT_RESPONSES = env_int("API_RECENT_RESPONSES", 500)
 # What browsers may reuse without asking again (API responses and pages).
 API_CACHE_MAX_AGE = env_int("API_CACHE_MAX_AGE", 60)
+# Seconds browsers may reuse a public page before asking again (a 304 when unchanged): 0,
+# so a reader sees a publish on the next page view; shared caches are purged instead.
+PAGE_CACHE_MAX_AGE = env_int("PAGE_CACHE_MAX_AGE", 0)
 
 # A CDN or Varnish in front (README "Putting Varnish or a CDN in front"): shared caches
 # keep public responses this long (they are purged on each change), and serve them

@@ -374,18 +374,19 @@ def glossary_import(
                 revision_comment=revision_comment,
                 whole_document=whole_document,
             ).run(data, progress)
-        changes.attribute(source)  # a document of categories alone records no revision
         if report.errors or dry_run:
             transaction.set_rollback(True)
-        elif whole_document:
-            audit_record(
-                AuditEntry.Action.IMPORT,
-                source=source,
-                actor_name=actor_name,
-                target_type="glossary",
-                target_repr=FORMAT_NAME,
-                detail=report.summary(),
-            )
+        else:
+            changes.attribute(source)  # a document of categories alone records no revision
+            if whole_document:
+                audit_record(
+                    AuditEntry.Action.IMPORT,
+                    source=source,
+                    actor_name=actor_name,
+                    target_type="glossary",
+                    target_repr=FORMAT_NAME,
+                    detail=report.summary(),
+                )
     if report.errors:
         raise GlossaryImportError(report)
     return report

@@ -1,7 +1,9 @@
 """The cache headers of every response: what shared caches (a CDN, Varnish) may keep.
 
 A tagged response (``tags``) to an anonymous GET or HEAD that answered 200 is public:
-browsers keep it API_CACHE_MAX_AGE seconds, shared caches CDN_SHARED_MAX_AGE (they are
+browsers keep an API answer API_CACHE_MAX_AGE seconds and a page PAGE_CACHE_MAX_AGE
+(0: asked again each time, a 304 when unchanged, so a reader sees a publish at once),
+shared caches CDN_SHARED_MAX_AGE (they are
 purged when it changes), serving it stale while they fetch it again
 (CDN_STALE_WHILE_REVALIDATE) or while the site fails (CDN_STALE_IF_ERROR). Its tags go
 out as ``Cache-Tag`` (Cloudflare) and ``Surrogate-Key`` (Fastly; the shipped VCL gives
@@ -19,7 +21,7 @@ middleware made.
 
 from django.conf import settings
 
-from ..httpcache.responses import anonymous
+from ..httpcache.responses import API_PREFIX, anonymous
 from .tags import header_values, is_tagged, tags_of
 
 TAG_HEADERS = ("Cache-Tag", "Surrogate-Key", "xkey")
@@ -34,11 +36,12 @@ class EdgeCacheMiddleware:
         return edge_headers(request, self.get_response(request))
 
 
-def public_cache_control() -> str:
+def public_cache_control(request) -> str:
+    api = request.path.startswith(API_PREFIX)
     return ", ".join(
         [
             "public",
-            f"max-age={settings.API_CACHE_MAX_AGE}",
+            f"max-age={settings.API_CACHE_MAX_AGE if api else settings.PAGE_CACHE_MAX_AGE}",
             f"s-maxage={settings.CDN_SHARED_MAX_AGE}",
             f"stale-while-revalidate={settings.CDN_STALE_WHILE_REVALIDATE}",
             f"stale-if-error={settings.CDN_STALE_IF_ERROR}",
@@ -53,7 +56,7 @@ def edge_headers(request, response):
         if name in response:
             del response[name]  # only this function says what is shared
     if shared(request, response) and not marked_private:
-        response["Cache-Control"] = public_cache_control()
+        response["Cache-Control"] = public_cache_control(request)
         response["Cache-Tag"], response["Surrogate-Key"] = header_values(tags_of(response))
     elif marked_private:
         pass

@@ -148,7 +148,9 @@ def test_a_front_end_developer_reads_the_api_docs_without_a_policy_violation(wat
     page, _watch = watched_page()
 
     page.goto("/api/docs/")
-    operation = page.locator(".opblock-summary-path", has_text=re.compile(r"^/api/v1/terms/$"))
+    operation = page.locator(
+        ".opblock-get .opblock-summary-path", has_text=re.compile(r"^/api/v1/terms/$")
+    )
     operation.click()
     expect(page.get_by_text("Try it out").first).to_be_visible()
     page.get_by_text("Try it out").first.click()

@@ -187,7 +187,7 @@ ODD_REQUESTS = [
         {"CONTENT_LENGTH": "ten"},
         400,
     ),
-    ("a body to a read-only address", "POST", "/api/v1/terms/", {"body": b"{}"}, 405),
+    ("a body to a read-only address", "POST", "/api/v1/letters/", {"body": b"{}"}, 405),
     # Bodies to the site's form.
     ("NUL in a form field", "POST", "/advisory/", {"form": {"name": "\x00"}}, 400),
     ("NUL as the form's term", "POST", "/advisory/", {"form": {"term": "\x00"}}, 400),
