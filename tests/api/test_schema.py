@@ -315,3 +315,15 @@ def test_reviewed_at_is_documented_as_a_read_only_time_or_null(schema):
         assert reviewed_at["nullable"] is True
         assert reviewed_at["readOnly"] is True
         assert "last checked" in reviewed_at["description"]
+
+
+def test_the_docs_tell_how_to_put_a_cdn_in_front_with_the_tags_the_site_sends(schema, settings):
+    from glossary_project.cdn import tags
+
+    description = schema["info"]["description"]
+    for name in (tags.ALL, tags.TERMS_LIST, tags.LETTERS, tags.CATEGORIES_LIST, tags.SEARCH):
+        assert f"{name}," in description or f"{name} " in description, name
+    assert tags.term(7).replace("7", "<id>") in description
+    for header in ("Cache-Tag", "Surrogate-Key", f"s-maxage={settings.CDN_SHARED_MAX_AGE}"):
+        assert header in description
+    assert "varnish_vcl" in description and "If-Match" in description
