@@ -2,6 +2,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 from django.core.cache import cache
@@ -104,7 +105,12 @@ def editor_client(client, editor):
 @pytest.fixture
 def low_rate(monkeypatch, settings):
     """Two anonymous API requests a minute. DRF's own throttle copies the rates into its
-    class when the class is defined, so patch the class as well as the setting."""
+    class when the class is defined, so patch the class as well as the setting.
+
+    The limit counts in fixed windows (httpcache.throttle), so a test's requests must not
+    straddle the turn of a minute, where the count starts again: near it, wait for it."""
+    if (seconds_left := 60 - time.time() % 60) < 10:
+        time.sleep(seconds_left + 0.05)
     rates = {"anon": "2/minute"}
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
     monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", rates)
