@@ -183,6 +183,24 @@ def _imported(document: dict, actor_name: str):
         raise RecordRefused(error.report.errors) from error
 
 
+def _write_target(read, record, mode: Mode, slug: str | None, if_match):
+    """The slug a write addresses (a creation's: the record's) and the stored version it
+    replaces (None for a creation), read locked by ``read`` and checked as every write is:
+    a creation must be new, anything else must exist and match ``if_match``."""
+    if mode == Mode.CREATE:
+        slug = record.get("slug") if isinstance(record, dict) else None
+        slug = slug.strip() if isinstance(slug, str) else None
+    stored = read(slug=slug, lock=True) if isinstance(slug, str) else None
+    if mode == Mode.CREATE:
+        if stored is not None:
+            raise EntryExists(slug)
+    else:
+        if stored is None:
+            raise EntryNotFound(slug)
+        _check_version(stored, if_match)
+    return slug, stored
+
+
 @transaction.atomic
 def term_write(
     *,
@@ -196,19 +214,8 @@ def term_write(
     the import; returns its new version and whether anything changed. Audited as a
     create or an edit by ``actor_name`` (an API key) when something did."""
     record = _with_slug(record, "term", slug)
-    if mode == Mode.CREATE:
-        slug = record.get("slug") if isinstance(record, dict) else None
-        slug = slug.strip() if isinstance(slug, str) else None
-    stored = term_version(slug=slug, lock=True) if isinstance(slug, str) else None
-    if mode == Mode.CREATE and stored is not None:
-        raise EntryExists(slug)
-    if mode != Mode.CREATE:
-        if stored is None:
-            raise EntryNotFound(slug)
-        _check_version(stored, if_match)
-        replaced = {**TERM_REPLACED}
-    else:
-        replaced = {}
+    slug, stored = _write_target(term_version, record, mode, slug, if_match)
+    replaced = {} if mode == Mode.CREATE else {**TERM_REPLACED}
     report = _imported({"terms": [_prepared(record, mode, stored, replaced)]}, actor_name)
     written = term_version(slug=slug)
     changes.attribute(SOURCE)  # for the change feed (revisions say it too)
@@ -268,16 +275,7 @@ def category_write(
 ) -> tuple[Version, bool]:
     """As term_write, for a category and its shared FAQs."""
     record = _with_slug(record, "category", slug)
-    if mode == Mode.CREATE:
-        slug = record.get("slug") if isinstance(record, dict) else None
-        slug = slug.strip() if isinstance(slug, str) else None
-    stored = category_version(slug=slug, lock=True) if isinstance(slug, str) else None
-    if mode == Mode.CREATE and stored is not None:
-        raise EntryExists(slug)
-    if mode != Mode.CREATE:
-        if stored is None:
-            raise EntryNotFound(slug)
-        _check_version(stored, if_match)
+    slug, stored = _write_target(category_version, record, mode, slug, if_match)
     report = _imported(
         {"categories": [_prepared(record, mode, stored, CATEGORY_REPLACED)]}, actor_name
     )

@@ -5,10 +5,11 @@ from django.conf import settings
 from django.http import Http404
 from django.urls import reverse
 
+from advisory.models import Inquiry
 from terms import selectors
-from terms.api.serializers import TermDetailSerializer
+from terms.api.serializers import term_public_json
 
-# The inquiry fields a CRM needs, and those of them that are personal data.
+# The inquiry fields a CRM needs (which of them are personal data: Inquiry's own list).
 INQUIRY_FIELDS = (
     "name",
     "email",
@@ -19,14 +20,6 @@ INQUIRY_FIELDS = (
     "message",
     "source_url",
 )
-INQUIRY_PERSONAL_DATA = ("name", "email", "job_title", "country", "phone", "message")
-
-
-class SiteAddress:
-    """Stands in for the request a serializer builds absolute addresses from: SITE_URL."""
-
-    def build_absolute_uri(self, path: str) -> str:
-        return settings.SITE_URL + path
 
 
 def absolute(path: str) -> str:
@@ -41,14 +34,12 @@ def category_url(slug: str) -> str:
     return absolute(reverse("api:category-detail", kwargs={"slug": slug}))
 
 
-def term_public_json(slug: str) -> dict | None:
-    """The term as an anonymous GET of its API address answers (None: not public now),
-    through the same selector and serializer."""
+def public_term(slug: str) -> dict | None:
+    """The term as an anonymous GET of its API address answers (None: not public now)."""
     try:
-        page = selectors.term_page(slug=slug)
+        return term_public_json(selectors.term_page(slug=slug))
     except Http404:
         return None
-    return TermDetailSerializer(page, context={"request": SiteAddress(), "fields": None}).data
 
 
 def term_data(change, *, with_term: bool) -> dict:
@@ -65,7 +56,7 @@ def term_data(change, *, with_term: bool) -> dict:
     if with_term:
         # Read after the change was committed; None if it is no longer public by now
         # (a term.unpublished event follows).
-        data["term"] = term_public_json(change.slug)
+        data["term"] = public_term(change.slug)
     return data
 
 
@@ -102,7 +93,7 @@ def inquiry_data(inquiry) -> dict:
         ),
         "consent_given_at": inquiry.consent_given_at.isoformat().replace("+00:00", "Z"),
         "consent_text": inquiry.consent_text,
-        "personal_data": list(INQUIRY_PERSONAL_DATA),
+        "personal_data": list(Inquiry.PERSONAL_DATA_FIELDS),
     }
     return data
 
