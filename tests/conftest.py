@@ -222,3 +222,19 @@ def committed(announced, django_capture_on_commit_callbacks):
             return write()
 
     return run
+
+
+@pytest.fixture
+def shared_cache(settings, redis_url):
+    """The machine's Redis as this process's cache (and, through ``redis_url``, the cache
+    of the servers a test starts), emptied before and after."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": "glossary",  # as settings.py configures it from CACHE_URL
+        }
+    }
+    cache.clear()
+    yield redis_url
+    cache.clear()

@@ -7,7 +7,6 @@ Redis database TEST_REDIS_DB (3 unless set) is emptied before and after each tes
 import json
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -21,20 +20,6 @@ REQUESTS_PER_CHECK = 6  # sequential requests, so both workers answer some
 
 # serialized_rollback: the roles made by data migrations come back after each flush.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture
-def shared_cache(settings, redis_url):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": redis_url,
-            "KEY_PREFIX": "glossary",  # as settings.py configures it from CACHE_URL
-        }
-    }
-    cache.clear()
-    yield redis_url
-    cache.clear()
 
 
 @pytest.fixture

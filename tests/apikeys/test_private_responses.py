@@ -2,7 +2,6 @@
 from it, and `Cache-Control: private, no-store` so that no CDN or browser keeps them."""
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -103,20 +102,6 @@ def test_a_keyed_read_is_never_answered_from_the_cache(
 # Through a real server: gunicorn (its WSGI fast path answers cache hits) and Redis.
 
 pytestmark_server = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture
-def shared_cache(settings, redis_url):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": redis_url,
-            "KEY_PREFIX": "glossary",
-        }
-    }
-    cache.clear()
-    yield redis_url
-    cache.clear()
 
 
 @pytest.fixture
